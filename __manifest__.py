@@ -25,7 +25,16 @@
     "data": [
         "security/b2b_dropship_security.xml",
         "security/ir.model.access.csv",
+        "data/product_data.xml",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "report/sale_order_reports.xml",
+        "report/picking_list_templates.xml",
+        "wizard/b2b_reason_wizard_views.xml",
+        "views/b2b_connection_views.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_views.xml",
         "views/b2b_dropship_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/b2b_demo.xml"],
 }

@@ -1,0 +1,61 @@
+from datetime import datetime
+
+from odoo.exceptions import ValidationError
+from psycopg2 import IntegrityError
+
+from odoo.tools import mute_logger
+from odoo.tests import tagged
+
+from .common import B2bCommon
+
+
+@tagged("post_install", "-at_install")
+class TestConnection(B2bCommon):
+    def test_code_must_be_url_safe_and_unique(self):
+        with self.assertRaises(ValidationError):
+            self.connection.copy({"code": "Not URL safe!"})
+        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+            self.connection.copy({"code": "retailer-one"})
+
+    def test_default_time_zone_is_the_supplier_company(self):
+        connection = self.env["b2b.connection"].create(
+            {"name": "New", "partner_id": self.retailer.id}
+        )
+        self.assertEqual(connection.tz, "Europe/Paris")
+        self.assertEqual(connection.state, "pending")
+        self.assertTrue(connection.code)
+
+    def test_compute_deadline_in_new_york_across_dst(self):
+        self.connection.tz = "America/New_York"
+        # Elapsed hours: 24 h after Saturday 12:00 EST is Sunday 13:00 EDT (same UTC + 24 h).
+        start = datetime(2026, 3, 7, 17, 0)
+        self.assertEqual(
+            self.connection.compute_deadline(start, 24), datetime(2026, 3, 8, 17, 0)
+        )
+
+    def test_compute_deadline_skips_public_holiday(self):
+        calendar = self.env["resource.calendar"].create(
+            {"name": "Standard", "tz": "Europe/Paris"}
+        )
+        # Odoo's default calendar: Mon-Fri 8-12 and 13-17.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Easter Monday",
+                "calendar_id": calendar.id,
+                "date_from": datetime(2026, 4, 5, 22, 0),
+                "date_to": datetime(2026, 4, 6, 21, 59, 59),
+            }
+        )
+        self.connection.resource_calendar_id = calendar
+        # Friday 3 April 16:00 Paris (14:00 UTC) + 2 h: 1 h on Friday, Monday is a
+        # holiday, 1 h on Tuesday from 8:00 -> Tuesday 9:00 Paris = 7:00 UTC.
+        self.assertEqual(
+            self.connection.compute_deadline(datetime(2026, 4, 3, 14, 0), 2),
+            datetime(2026, 4, 7, 7, 0),
+        )
+
+    def test_counts(self):
+        self._create_request(ref="A")
+        self._create_request(ref="B")
+        self.assertEqual(self.connection.request_count, 2)
+        self.assertEqual(self.connection.order_count, 0)
