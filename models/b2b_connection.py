@@ -2,8 +2,9 @@ import re
 import secrets
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
+from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools.deadline import compute_deadline
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -202,7 +203,7 @@ class B2bConnection(models.Model):
         """Refuse requests and orders on a connection that may not send them."""
         for connection in self:
             if connection.state != "connected":
-                raise UserError(
+                raise B2bRefusedError(
                     _(
                         "The connection %(name)s is %(state)s: it cannot send requests or "
                         "orders until it is connected.",
@@ -213,7 +214,7 @@ class B2bConnection(models.Model):
                     )
                 )
             if kind == "order" and not connection.instant_ordering:
-                raise UserError(
+                raise B2bRefusedError(
                     _(
                         "The connection %(name)s does not allow instant ordering: send a "
                         "request first and turn its answer into an order.",
@@ -236,7 +237,181 @@ class B2bConnection(models.Model):
             )
         return self.env["product.product"]
 
-    def _notification_partners(self):
-        """Partners to notify for this retailer, in addition to the order's e-mail."""
+    def _b2b_receive(self, kind, data):
+        """Create a request (or, with instant ordering, an order) sent by the retailer.
+
+        The one entry point behind the portal, webhooks, the API and CSV drops.
+        ``data`` has the shape of the ``request.created`` webhook data:
+        ``reference``, ``ship_to`` (name, street, street2, city, zip, state_code,
+        country_code, email, phone), ``lines`` (``sku`` or ``retailer_sku``,
+        ``quantity``, optional ``description``) and an optional ``note``.
+        ``kind`` is ``request`` or ``order``. Raises :class:`B2bRefusedError` when
+        the connection may not send it and :class:`B2bInputError` listing every
+        problem of the data; creates nothing in either case.
+        """
         self.ensure_one()
-        return self.partner_id
+        self._check_can_receive(kind)
+        errors = []
+        reference = (data.get("reference") or "").strip() if isinstance(data, dict) else ""
+        if not reference:
+            errors.append({"path": "reference", "message": _("The reference is required.")})
+        elif self.env["sale.order"].sudo().search_count(
+            [("b2b_connection_id", "=", self.id), ("client_order_ref", "=", reference)], limit=1
+        ):
+            errors.append(
+                {
+                    "path": "reference",
+                    "message": _(
+                        "The reference %(reference)s is already used by another request or "
+                        "order.",
+                        reference=reference,
+                    ),
+                }
+            )
+        ship_to_values = self._b2b_ship_to_values(data.get("ship_to"), errors)
+        line_commands = self._b2b_line_commands(data.get("lines"), errors)
+        note = data.get("note")
+        if note is not None and not isinstance(note, str):
+            errors.append({"path": "note", "message": _("The note must be text.")})
+        if errors:
+            raise B2bInputError(errors)
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "b2b_connection_id": self.id,
+                    "b2b_state": kind,
+                    "partner_id": self.partner_id.id,
+                    "partner_shipping_id": self._b2b_ship_to_partner(ship_to_values).id,
+                    "client_order_ref": reference,
+                    "b2b_note": note or False,
+                    "company_id": self.company_id.id,
+                    "order_line": line_commands,
+                }
+            )
+        )
+        if kind == "order":
+            order.action_confirm()
+        return order
+
+    def _b2b_ship_to_values(self, ship_to, errors):
+        if not isinstance(ship_to, dict):
+            errors.append({"path": "ship_to", "message": _("The ship-to address is required.")})
+            return {}
+        for key in ("name", "street", "city", "zip", "country_code"):
+            value = ship_to.get(key)
+            if not isinstance(value, str) or not value.strip():
+                errors.append(
+                    {"path": f"ship_to.{key}", "message": _("This field is required.")}
+                )
+        for key in ("street2", "state_code", "email", "phone"):
+            value = ship_to.get(key)
+            if value is not None and not isinstance(value, str):
+                errors.append({"path": f"ship_to.{key}", "message": _("This field must be text.")})
+        country = state = self.env["res.country"]
+        country_code = ship_to.get("country_code")
+        if isinstance(country_code, str) and country_code.strip():
+            country = self.env["res.country"].search(
+                [("code", "=", country_code.strip().upper())], limit=1
+            )
+            if not country:
+                errors.append(
+                    {
+                        "path": "ship_to.country_code",
+                        "message": _(
+                            "Unknown country code %(code)s: use ISO 3166-1 alpha-2, such as FR.",
+                            code=country_code,
+                        ),
+                    }
+                )
+        state_code = ship_to.get("state_code")
+        if country and isinstance(state_code, str) and state_code.strip():
+            state = self.env["res.country.state"].search(
+                [("country_id", "=", country.id), ("code", "=ilike", state_code.strip())], limit=1
+            )
+            if not state:
+                errors.append(
+                    {
+                        "path": "ship_to.state_code",
+                        "message": _(
+                            "Unknown state %(state)s for %(country)s.",
+                            state=state_code,
+                            country=country.name,
+                        ),
+                    }
+                )
+        return {
+            "name": (ship_to.get("name") or "").strip(),
+            "street": ship_to.get("street") or False,
+            "street2": ship_to.get("street2") or False,
+            "city": ship_to.get("city") or False,
+            "zip": ship_to.get("zip") or False,
+            "country_id": country.id,
+            "state_id": state.id,
+            "email": ship_to.get("email") or False,
+            "phone": ship_to.get("phone") or False,
+        }
+
+    def _b2b_ship_to_partner(self, values):
+        """The retailer's delivery contact for this address, reused when it exists."""
+        Partner = self.env["res.partner"].sudo()
+        domain = [("parent_id", "=", self.partner_id.id), ("type", "=", "delivery")] + [
+            (key, "=", values[key])
+            for key in ("name", "street", "street2", "city", "zip", "country_id", "email")
+        ]
+        partner = Partner.search(domain, limit=1)
+        if not partner:
+            partner = Partner.create(
+                dict(values, parent_id=self.partner_id.id, type="delivery", lang=self.lang)
+            )
+        return partner
+
+    def _b2b_line_commands(self, lines, errors):
+        if not isinstance(lines, list) or not lines:
+            errors.append({"path": "lines", "message": _("At least one line is required.")})
+            return []
+        commands = []
+        for index, line in enumerate(lines):
+            path = f"lines[{index}]"
+            if not isinstance(line, dict):
+                errors.append({"path": path, "message": _("Each line must be an object.")})
+                continue
+            sku, retailer_sku = line.get("sku"), line.get("retailer_sku")
+            if not (isinstance(sku, str) and sku.strip()) and not (
+                isinstance(retailer_sku, str) and retailer_sku.strip()
+            ):
+                errors.append(
+                    {"path": f"{path}.sku", "message": _("Give our sku or your retailer_sku.")}
+                )
+                continue
+            product = self._find_product(
+                sku=sku.strip() if isinstance(sku, str) else None,
+                retailer_sku=retailer_sku.strip() if isinstance(retailer_sku, str) else None,
+            )
+            if not product:
+                field = "retailer_sku" if isinstance(retailer_sku, str) and retailer_sku else "sku"
+                errors.append(
+                    {
+                        "path": f"{path}.{field}",
+                        "message": _(
+                            "Unknown product %(sku)s.", sku=retailer_sku if field == "retailer_sku" else sku
+                        ),
+                    }
+                )
+            quantity = line.get("quantity")
+            if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or quantity <= 0:
+                errors.append(
+                    {
+                        "path": f"{path}.quantity",
+                        "message": _("The quantity must be a number greater than 0."),
+                    }
+                )
+                continue
+            if product:
+                values = {"product_id": product.id, "product_uom_qty": quantity}
+                description = line.get("description")
+                if isinstance(description, str) and description.strip():
+                    values["name"] = description.strip()
+                commands.append(fields.Command.create(values))
+        return commands

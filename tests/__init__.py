@@ -1,3 +1,4 @@
 from . import test_connection
 from . import test_expiry
+from . import test_receive
 from . import test_requests

@@ -1,0 +1,88 @@
+from odoo.tests import tagged
+
+from odoo.addons.b2b_dropship.exceptions import B2bInputError, B2bRefusedError
+
+from .common import B2bCommon
+
+SHIP_TO = {
+    "name": "Jane Customer",
+    "street": "1 rue de Rivoli",
+    "city": "Paris",
+    "zip": "75001",
+    "country_code": "FR",
+    "email": "jane@customer.example",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestReceive(B2bCommon):
+    def _data(self, **values):
+        return dict(
+            {
+                "reference": "WEB-1",
+                "ship_to": SHIP_TO,
+                "lines": [
+                    {"retailer_sku": "R1-CHAIR", "quantity": 2},
+                    {"sku": "TABLE-01", "quantity": 1, "description": "Table for the terrace"},
+                ],
+                "note": "Leave at the door",
+            },
+            **values,
+        )
+
+    def test_receive_request_creates_request_with_ship_to(self):
+        order = self.connection._b2b_receive("request", self._data())
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "b2b_state": "request",
+                    "client_order_ref": "WEB-1",
+                    "partner_id": self.retailer.id,
+                    "b2b_note": "Leave at the door",
+                }
+            ],
+        )
+        self.assertTrue(order.b2b_answer_deadline)
+        self.assertRecordValues(
+            order.partner_shipping_id,
+            [{"name": "Jane Customer", "parent_id": self.retailer.id, "type": "delivery", "zip": "75001"}],
+        )
+        self.assertEqual(order.order_line.product_id, self.product_a | self.product_b)
+        self.assertIn("Table for the terrace", order.order_line.mapped("name"))
+        # The same address is reused for the next request.
+        second = self.connection._b2b_receive("request", self._data(reference="WEB-2"))
+        self.assertEqual(second.partner_shipping_id, order.partner_shipping_id)
+
+    def test_receive_lists_every_error(self):
+        data = self._data(
+            reference="",
+            ship_to=dict(SHIP_TO, country_code="XX", zip=""),
+            lines=[{"sku": "NOPE", "quantity": 1}, {"retailer_sku": "R1-CHAIR", "quantity": 0}],
+        )
+        with self.assertRaises(B2bInputError) as caught:
+            self.connection._b2b_receive("request", data)
+        paths = {error["path"] for error in caught.exception.errors}
+        self.assertEqual(
+            paths,
+            {"reference", "ship_to.zip", "ship_to.country_code", "lines[0].sku", "lines[1].quantity"},
+        )
+        self.assertFalse(self.env["sale.order"].search([("b2b_connection_id", "=", self.connection.id)]))
+
+    def test_receive_refuses_duplicate_reference(self):
+        self.connection._b2b_receive("request", self._data())
+        with self.assertRaisesRegex(B2bInputError, "already used"):
+            self.connection._b2b_receive("request", self._data())
+
+    def test_receive_order_needs_instant_ordering(self):
+        with self.assertRaises(B2bRefusedError):
+            self.connection._b2b_receive("order", self._data())
+        self.connection.instant_ordering = True
+        order = self.connection._b2b_receive("order", self._data())
+        self.assertRecordValues(order, [{"b2b_state": "order", "state": "sale"}])
+        self.assertTrue(order.b2b_ship_deadline)
+
+    def test_receive_refused_when_not_connected(self):
+        self.connection.state = "pending"
+        with self.assertRaisesRegex(B2bRefusedError, "Pending"):
+            self.connection._b2b_receive("request", self._data())
