@@ -2,4 +2,5 @@ from . import test_connection
 from . import test_expiry
 from . import test_receive
 from . import test_requests
+from . import test_transitions
 from . import test_install
