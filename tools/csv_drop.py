@@ -60,6 +60,7 @@ quotes, in the header row; ties go to the comma. Quotes follow RFC 4180
 quote inside). Line ends may be CRLF, LF or CR.
 """
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -161,7 +162,11 @@ class CsvError:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where).capitalize()}: {self.message}" if where else self.message
+        return (
+            f"{', '.join(where).capitalize()}: {self.message}"
+            if where
+            else self.message
+        )
 
 
 class CsvDropError(Exception):
@@ -171,7 +176,11 @@ class CsvDropError(Exception):
         self.errors = list(errors)
         count = len(self.errors)
         first = str(self.errors[0]) if self.errors else "The file cannot be read."
-        more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+        more = (
+            f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+            if count > 1
+            else ""
+        )
         super().__init__(first + more)
 
 
@@ -229,7 +238,9 @@ def normalize_mapping(mapping):
     if not mapping:
         return {}
     if not isinstance(mapping, dict):
-        raise ValueError("The column mapping must be a dictionary {retailer header: column}.")
+        raise ValueError(
+            "The column mapping must be a dictionary {retailer header: column}."
+        )
     result = {}
     for header, target in mapping.items():
         if not isinstance(header, str) or not header.strip():
@@ -241,11 +252,15 @@ def normalize_mapping(mapping):
             column = canonical_name(target) if isinstance(target, str) else None
             if column is None:
                 raise ValueError(
-                    f"The column mapping sends {header!r} to {target!r}, which is not a column "
-                    f"of the CSV drop format ({', '.join(CANONICAL_COLUMNS)})."
+                    f"The column mapping sends {header!r} to {target!r}, which is not "
+                    "a column of the CSV drop format "
+                    f"({', '.join(CANONICAL_COLUMNS)})."
                 )
         if key in result and result[key] != column:
-            raise ValueError(f"The column mapping gives the header {header!r} twice, to different columns.")
+            raise ValueError(
+                f"The column mapping gives the header {header!r} twice, to different "
+                "columns."
+            )
         result[key] = column
     return result
 
@@ -257,7 +272,9 @@ def parse_quantity(text):
     """
     match = _QUANTITY_RE.fullmatch(text.strip())
     if not match:
-        raise ValueError("The quantity must be a number greater than 0, such as 3 or 2.5.")
+        raise ValueError(
+            "The quantity must be a number greater than 0, such as 3 or 2.5."
+        )
     whole, separator, fraction = match.groups()
     if separator == "," and len(fraction) == 3:
         raise ValueError(
@@ -267,7 +284,9 @@ def parse_quantity(text):
     try:
         quantity = Decimal(f"{whole}.{fraction}" if separator else whole)
     except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise ValueError("The quantity must be a number greater than 0, such as 3 or 2.5.") from None
+        raise ValueError(
+            "The quantity must be a number greater than 0, such as 3 or 2.5."
+        ) from None
     if quantity <= 0:
         raise ValueError("The quantity must be greater than 0.")
     if quantity > MAX_QUANTITY:
@@ -324,14 +343,12 @@ def _decode(content):
                         line,
                         "",
                         "",
-                        f"The file starts with a {label} byte order mark but is not valid {label}"
-                        + (f" (line {line})." if line else "."),
+                        f"The file starts with a {label} byte order mark but is not "
+                        f"valid {label}" + (f" (line {line})." if line else "."),
                     )
                 ) from None
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return content.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
     try:
         return content.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
@@ -342,8 +359,9 @@ def _decode(content):
                 line,
                 "",
                 "",
-                f"The file is not text in UTF-8, UTF-16 (with byte order mark) or Windows-1252: "
-                f"byte 0x{byte:02X} on line {line} is none of them. Save it as CSV UTF-8.",
+                "The file is not text in UTF-8, UTF-16 (with byte order mark) or "
+                f"Windows-1252: byte 0x{byte:02X} on line {line} is none of them. "
+                "Save it as CSV UTF-8.",
             )
         ) from None
 
@@ -368,10 +386,14 @@ def _read_records(text, delimiter):
         except csv.Error as exc:
             reason = str(exc)
             if "end of data" in reason:
-                message = 'A quoted value starting on this row is never closed: a " is missing.'
+                message = (
+                    "A quoted value starting on this row is never closed: "
+                    'a " is missing.'
+                )
             elif "expected after" in reason:
                 message = (
-                    'A closing " is followed by other characters: a quote inside a quoted value '
+                    'A closing " is followed by other characters: a quote inside a '
+                    "quoted value "
                     'must be doubled ("").'
                 )
             elif "field larger" in reason:
@@ -427,7 +449,13 @@ class _Parser:
             if len(errors) >= MAX_ERRORS:
                 errors = errors[:MAX_ERRORS]
                 errors.append(
-                    CsvError(None, "", "", f"More than {MAX_ERRORS} problems: the rest of the file was not checked.")
+                    CsvError(
+                        None,
+                        "",
+                        "",
+                        f"More than {MAX_ERRORS} problems: the rest of the file was "
+                        "not checked.",
+                    )
                 )
             raise CsvDropError(errors) from None
 
@@ -439,35 +467,60 @@ class _Parser:
                     None,
                     "",
                     "",
-                    f"The file is {len(content):,} bytes long; at most {self.max_size:,} are accepted "
-                    f"(one file is one order).",
+                    f"The file is {len(content):,} bytes long; at most "
+                    f"{self.max_size:,} are accepted (one file is one order).",
                 )
             )
         text, encoding = _decode(content)
         text = text.lstrip("\ufeff")
         if not text.strip():
-            raise _Fatal(CsvError(None, "", "", "The file is empty: it needs a header row and one row per order line."))
+            raise _Fatal(
+                CsvError(
+                    None,
+                    "",
+                    "",
+                    "The file is empty: it needs a header row and one row per order "
+                    "line.",
+                )
+            )
         if "\x00" in text:
             raise _Fatal(
                 CsvError(
                     None,
                     "",
                     "",
-                    "The file contains NUL characters: it is not a CSV text file, or UTF-16 "
-                    "without byte order mark. Save it as CSV UTF-8.",
+                    "The file contains NUL characters: it is not a CSV text file, "
+                    "or UTF-16 without byte order mark. Save it as CSV UTF-8.",
                 )
             )
         delimiter = detect_delimiter(text)
         records = _read_records(text, delimiter)
-        data = [(row, fields) for row, fields in records if any(field.strip() for field in fields)]
+        data = [
+            (row, fields)
+            for row, fields in records
+            if any(field.strip() for field in fields)
+        ]
         if not data:
-            raise _Fatal(CsvError(None, "", "", "The file is empty: it needs a header row and one row per order line."))
+            raise _Fatal(
+                CsvError(
+                    None,
+                    "",
+                    "",
+                    "The file is empty: it needs a header row and one row per order "
+                    "line.",
+                )
+            )
         header_row, header = data[0]
         positions = self._read_header(header_row, header)
         rows = data[1:]
         if not rows:
             raise _Fatal(
-                CsvError(header_row + 1, "", "", "The file has a header but no line: add one row per order line.")
+                CsvError(
+                    header_row + 1,
+                    "",
+                    "",
+                    "The file has a header but no line: add one row per order line.",
+                )
             )
         if len(rows) > self.max_lines:
             raise _Fatal(
@@ -475,7 +528,8 @@ class _Parser:
                     rows[self.max_lines][0],
                     "",
                     "",
-                    f"The file has more than {self.max_lines:,} lines; one file holds one order.",
+                    f"The file has more than {self.max_lines:,} lines; one file "
+                    "holds one order.",
                 )
             )
         order, lines = self._read_rows(rows, positions, len(header), delimiter)
@@ -493,7 +547,8 @@ class _Parser:
         )
 
     def _read_header(self, row, header):
-        """Return {canonical column: index} or raise _Fatal with every header problem."""
+        """Return {canonical column: index}, or raise _Fatal with every
+        problem of the header."""
         positions = {}
         errors = []
         for index, label in enumerate(header):
@@ -510,7 +565,8 @@ class _Parser:
                         row,
                         label,
                         label,
-                        f"Columns {self.labels[column]!r} and {label!r} both give {column}: keep one.",
+                        f"Columns {self.labels[column]!r} and {label!r} both give "
+                        f"{column}: keep one.",
                     )
                 )
                 continue
@@ -521,28 +577,44 @@ class _Parser:
                 CsvError(
                     row,
                     "",
-                    _short(", ".join(label.strip() for label in header if label.strip())),
-                    "The first row is not a header: it names none of the columns order_reference, "
-                    "ship_to_name, ship_to_street, ship_to_city, ship_to_country, sku, retailer_sku, "
-                    "quantity. The first row must name the columns.",
+                    _short(
+                        ", ".join(label.strip() for label in header if label.strip())
+                    ),
+                    "The first row is not a header: it names none of the columns "
+                    "order_reference, ship_to_name, ship_to_street, ship_to_city, "
+                    "ship_to_country, sku, retailer_sku, quantity. The first row "
+                    "must name the columns.",
                 )
             )
         for column in REQUIRED_COLUMNS:
             if column not in positions:
-                errors.append(CsvError(row, column, "", self._missing_column_message(column)))
+                errors.append(
+                    CsvError(row, column, "", self._missing_column_message(column))
+                )
         if "sku" not in positions and "retailer_sku" not in positions:
             errors.append(
-                CsvError(row, "sku", "", "The header needs a sku column (our reference) or a retailer_sku column.")
+                CsvError(
+                    row,
+                    "sku",
+                    "",
+                    "The header needs a sku column (our reference) or a "
+                    "retailer_sku column.",
+                )
             )
         if errors:
             raise _Fatal(*errors)
         return positions
 
     def _missing_column_message(self, column):
-        aliases = [header for header, target in self.mapping.items() if target == column]
+        aliases = [
+            header for header, target in self.mapping.items() if target == column
+        ]
         if aliases:
             names = " or ".join(repr(name) for name in [*aliases, column])
-            return f"The required column {column} is missing: the header has no column {names}."
+            return (
+                f"The required column {column} is missing: the header has no column "
+                f"{names}."
+            )
         return f"The required column {column} is missing from the header."
 
     def _read_rows(self, rows, positions, header_width, delimiter):
@@ -550,13 +622,16 @@ class _Parser:
         lines = []
         unreadable_rows = False
         for row, fields in rows:
-            if len(fields) > header_width and any(field.strip() for field in fields[header_width:]):
+            if len(fields) > header_width and any(
+                field.strip() for field in fields[header_width:]
+            ):
                 self.error(
                     row,
                     "",
                     "",
-                    f"This row has {len(fields)} values but the header names {header_width} columns: "
-                    f"a value holding a {DELIMITER_NAMES[delimiter]} must be put in quotes.",
+                    f"This row has {len(fields)} values but the header names "
+                    f"{header_width} columns: a value holding a "
+                    f"{DELIMITER_NAMES[delimiter]} must be put in quotes.",
                 )
                 unreadable_rows = True
                 continue
@@ -576,14 +651,16 @@ class _Parser:
                     first, first_row = first_seen[column]
                     if column == "order_reference":
                         message = (
-                            f"A file holds one order, but this row names order {value!r} while row "
-                            f"{first_row} names {first!r}: send one file per order."
+                            "A file holds one order, but this row names order "
+                            f"{value!r} while row {first_row} names {first!r}: send "
+                            "one file per order."
                         )
                     else:
                         message = (
-                            f"This order field differs from {_short(first, 60)!r} on row {first_row}: "
-                            "a file holds one order, whose fields are the same on every row "
-                            "(or left empty after the first)."
+                            f"This order field differs from {_short(first, 60)!r} on "
+                            f"row {first_row}: a file holds one order, whose fields "
+                            "are the same on every row (or left empty after the "
+                            "first)."
                         )
                     self.error(row, column, value, message)
             line = self._read_line(row, values)
@@ -593,7 +670,12 @@ class _Parser:
         first_row = rows[0][0]
         for column in REQUIRED_COLUMNS if not unreadable_rows else ():
             if column in ORDER_COLUMNS and column not in order:
-                self.error(first_row, column, "", "This order field is required and is empty on every row.")
+                self.error(
+                    first_row,
+                    column,
+                    "",
+                    "This order field is required and is empty on every row.",
+                )
         if order.get("ship_to_country"):
             order["ship_to_country"] = order["ship_to_country"].upper()
         return order, lines
@@ -602,19 +684,33 @@ class _Parser:
         for column, value in values.items():
             limit = MULTILINE_COLUMNS.get(column, MAX_VALUE_LENGTH)
             if len(value) > limit:
-                self.error(row, column, value, f"This value is {len(value):,} characters long; at most {limit:,} are accepted.")
+                self.error(
+                    row,
+                    column,
+                    value,
+                    f"This value is {len(value):,} characters long; at most "
+                    f"{limit:,} are accepted.",
+                )
             elif _CONTROL_RE.search(value):
-                self.error(row, column, value, "This value contains control characters.")
+                self.error(
+                    row, column, value, "This value contains control characters."
+                )
 
     def _check_order_value(self, row, column, value):
         if column == "type" and value.lower() not in ORDER_TYPES:
-            self.error(row, column, value, "The type must be request or order (request when left empty).")
+            self.error(
+                row,
+                column,
+                value,
+                "The type must be request or order (request when left empty).",
+            )
         elif column == "ship_to_country" and not _COUNTRY_RE.fullmatch(value.upper()):
             self.error(
                 row,
                 column,
                 value,
-                "The country must be a two-letter ISO 3166-1 code, such as FR, DE or US.",
+                "The country must be a two-letter ISO 3166-1 code, such as FR, DE "
+                "or US.",
             )
         elif column == "ship_to_email" and not _EMAIL_RE.fullmatch(value):
             self.error(row, column, value, "This is not an e-mail address.")
@@ -625,7 +721,12 @@ class _Parser:
         valid = True
         if not sku and not retailer_sku:
             column = "sku" if "sku" in values else "retailer_sku"
-            self.error(row, column, "", "Each line needs a sku (our reference) or a retailer_sku.")
+            self.error(
+                row,
+                column,
+                "",
+                "Each line needs a sku (our reference) or a retailer_sku.",
+            )
             valid = False
         raw_quantity = values.get("quantity", "")
         try:
@@ -636,7 +737,9 @@ class _Parser:
             valid = False
         else:
             if quantity is None:
-                self.error(row, "quantity", "", "Each line needs a quantity greater than 0.")
+                self.error(
+                    row, "quantity", "", "Each line needs a quantity greater than 0."
+                )
                 valid = False
         if not valid:
             return None
@@ -659,7 +762,7 @@ def parse(content, mapping=None, *, max_size=MAX_FILE_SIZE, max_lines=MAX_LINES)
     :raise ValueError: when ``mapping`` itself is invalid (a configuration
         error, see :func:`normalize_mapping`).
     """
-    if not isinstance(content, (bytes, bytearray, memoryview)):
+    if not isinstance(content, bytes | bytearray | memoryview):
         raise TypeError(f"A CSV drop is read from bytes, not {type(content).__name__}.")
     return _Parser(bytes(content), mapping, max_size, max_lines).run()
 

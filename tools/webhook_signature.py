@@ -114,9 +114,12 @@ def generate_secret(nbytes=DEFAULT_SECRET_BYTES):
     """Return a new random secret ``whsec_<base64>`` of ``nbytes`` random bytes."""
     if not MIN_SECRET_BYTES <= nbytes <= MAX_SECRET_BYTES:
         raise ValueError(
-            f"A webhook secret holds {MIN_SECRET_BYTES} to {MAX_SECRET_BYTES} bytes, not {nbytes}."
+            f"A webhook secret holds {MIN_SECRET_BYTES} to {MAX_SECRET_BYTES} bytes, "
+            f"not {nbytes}."
         )
-    return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(nbytes)).decode("ascii")
+    return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(nbytes)).decode(
+        "ascii"
+    )
 
 
 def decode_secret(secret):
@@ -141,15 +144,19 @@ def decode_secret(secret):
     text = text.rstrip("=")
     text += "=" * (-len(text) % 4)
     if not _BASE64_RE.fullmatch(text):
-        raise InvalidSecretError("The webhook secret is not of the form whsec_<base64>.")
+        raise InvalidSecretError(
+            "The webhook secret is not of the form whsec_<base64>."
+        )
     try:
         key = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidSecretError("The webhook secret is not of the form whsec_<base64>.") from None
+        raise InvalidSecretError(
+            "The webhook secret is not of the form whsec_<base64>."
+        ) from None
     if not MIN_SECRET_BYTES <= len(key) <= MAX_SECRET_BYTES:
         raise InvalidSecretError(
-            f"The webhook secret holds {len(key)} bytes; "
-            f"{MIN_SECRET_BYTES} to {MAX_SECRET_BYTES} are required."
+            f"The webhook secret holds {len(key)} bytes; {MIN_SECRET_BYTES} to "
+            f"{MAX_SECRET_BYTES} are required."
         )
     return key
 
@@ -157,7 +164,7 @@ def decode_secret(secret):
 def _as_body(body):
     if isinstance(body, str):
         return body.encode("utf-8")
-    if isinstance(body, (bytes, bytearray, memoryview)):
+    if isinstance(body, bytes | bytearray | memoryview):
         return bytes(body)
     raise TypeError(f"A webhook body must be bytes, not {type(body).__name__}.")
 
@@ -176,7 +183,7 @@ def sign(secret, msg_id, timestamp, body):
     :param bytes body: the raw body, exactly as sent (text is UTF-8 encoded).
     """
     key = decode_secret(secret)
-    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, str)):
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | str):
         raise TypeError("The timestamp must be Unix seconds as an integer.")
     timestamp = str(timestamp)
     if not _TIMESTAMP_RE.fullmatch(timestamp):
@@ -194,7 +201,7 @@ def sign_headers(secret, msg_id, body, timestamp=None):
     """
     if timestamp is None:
         timestamp = int(time.time())
-    all_secrets = [secret] if isinstance(secret, (str, bytes)) else list(secret)
+    all_secrets = [secret] if isinstance(secret, str | bytes) else list(secret)
     if not all_secrets:
         raise InvalidSecretError("At least one webhook secret is needed to sign.")
     signatures = " ".join(sign(one, msg_id, timestamp, body) for one in all_secrets)
@@ -209,11 +216,13 @@ def _header_text(header, value):
     """Return a header value as stripped text, or raise a header error."""
     if value is None:
         raise MissingHeaderError(header, f"The {header} header is missing.")
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, bytes | bytearray):
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidHeaderError(header, f"The {header} header is not valid UTF-8.") from None
+            raise InvalidHeaderError(
+                header, f"The {header} header is not valid UTF-8."
+            ) from None
     if not isinstance(value, str):
         raise InvalidHeaderError(header, f"The {header} header is not text.")
     value = value.strip()
@@ -222,7 +231,9 @@ def _header_text(header, value):
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidHeaderError(header, f"The {header} header is not valid text.") from None
+        raise InvalidHeaderError(
+            header, f"The {header} header is not valid text."
+        ) from None
     return value
 
 
@@ -249,12 +260,21 @@ def _candidate_signatures(header_value):
     if not well_formed:
         raise InvalidHeaderError(
             HEADER_SIGNATURE,
-            f"The {HEADER_SIGNATURE} header holds no entry of the form v1,<base64 signature>.",
+            f"The {HEADER_SIGNATURE} header holds no entry of the form v1,<base64 "
+            "signature>.",
         )
     return candidates
 
 
-def verify(secrets, msg_id, timestamp_header, signature_header, body, now=None, tolerance=DEFAULT_TOLERANCE):
+def verify(
+    secrets,
+    msg_id,
+    timestamp_header,
+    signature_header,
+    body,
+    now=None,
+    tolerance=DEFAULT_TOLERANCE,
+):
     """Check that a delivery was signed with one of ``secrets``, recently.
 
     Headers are checked first (presence, form), then the timestamp, then the
@@ -279,20 +299,26 @@ def verify(secrets, msg_id, timestamp_header, signature_header, body, now=None, 
         check failed (for logs, not for the sender).
     :raise InvalidSecretError: when one of ``secrets`` is malformed.
     """
-    if isinstance(secrets, (str, bytes)):
+    if isinstance(secrets, str | bytes):
         secrets = [secrets]
-    keys = [(index, decode_secret(secret)) for index, secret in enumerate(secrets or ()) if secret]
+    keys = [
+        (index, decode_secret(secret))
+        for index, secret in enumerate(secrets or ())
+        if secret
+    ]
 
     msg_id = _header_text(HEADER_ID, msg_id)
     if len(msg_id) > MAX_MSG_ID_LENGTH:
         raise InvalidHeaderError(
-            HEADER_ID, f"The {HEADER_ID} header is longer than {MAX_MSG_ID_LENGTH} characters."
+            HEADER_ID,
+            f"The {HEADER_ID} header is longer than {MAX_MSG_ID_LENGTH} characters.",
         )
     timestamp_text = _header_text(HEADER_TIMESTAMP, timestamp_header)
     signature_text = _header_text(HEADER_SIGNATURE, signature_header)
     if not _TIMESTAMP_RE.fullmatch(timestamp_text):
         raise InvalidHeaderError(
-            HEADER_TIMESTAMP, f"The {HEADER_TIMESTAMP} header is not a number of Unix seconds."
+            HEADER_TIMESTAMP,
+            f"The {HEADER_TIMESTAMP} header is not a number of Unix seconds.",
         )
     candidates = _candidate_signatures(signature_text)
     try:
@@ -304,14 +330,15 @@ def verify(secrets, msg_id, timestamp_header, signature_header, body, now=None, 
     now = int(time.time()) if now is None else int(now)
     if timestamp < now - tolerance:
         raise TimestampTooOldError(
-            f"The message timestamp is {now - timestamp} seconds old; at most {tolerance} are accepted.",
+            f"The message timestamp is {now - timestamp} seconds old; at most "
+            f"{tolerance} are accepted.",
             timestamp,
             now,
         )
     if timestamp > now + tolerance:
         raise TimestampTooNewError(
-            f"The message timestamp is {timestamp - now} seconds in the future; "
-            f"at most {tolerance} are accepted.",
+            f"The message timestamp is {timestamp - now} seconds in the future; at "
+            f"most {tolerance} are accepted.",
             timestamp,
             now,
         )
@@ -325,4 +352,6 @@ def verify(secrets, msg_id, timestamp_header, signature_header, body, now=None, 
             matched |= hmac.compare_digest(expected, candidate)
         if matched:
             return Verification(msg_id, timestamp, index)
-    raise NoMatchingSignatureError("No signature of the message matches a valid secret.")
+    raise NoMatchingSignatureError(
+        "No signature of the message matches a valid secret."
+    )

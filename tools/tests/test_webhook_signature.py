@@ -8,14 +8,16 @@ from datetime import datetime, timezone
 
 import pytest
 import standardwebhooks
+from b2b_dropship_tools import webhook_signature as ws
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from b2b_dropship_tools import webhook_signature as ws
-
 NOW = 1_750_000_000
 BODY = json.dumps(
-    {"type": "request.created", "data": {"reference": "PO-1001", "lines": [{"sku": "A-1", "quantity": 2}]}}
+    {
+        "type": "request.created",
+        "data": {"reference": "PO-1001", "lines": [{"sku": "A-1", "quantity": 2}]},
+    }
 ).encode()
 
 
@@ -26,7 +28,9 @@ def secret():
 
 def _theirs_sign(secret, msg_id, timestamp, body):
     hook = standardwebhooks.Webhook(secret)
-    return hook.sign(msg_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body.decode())
+    return hook.sign(
+        msg_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body.decode()
+    )
 
 
 def _theirs_verify(secret, headers, body):
@@ -56,7 +60,12 @@ def test_decode_secret_accepts_missing_prefix_and_padding(secret):
 
 @pytest.mark.parametrize(
     "bad",
-    ["whsec_", "whsec_not base64!", "whsec_" + base64.b64encode(b"short").decode(), "whsec_Zm9v\u00e9"],
+    [
+        "whsec_",
+        "whsec_not base64!",
+        "whsec_" + base64.b64encode(b"short").decode(),
+        "whsec_Zm9v\u00e9",
+    ],
 )
 def test_decode_secret_refuses_malformed_secret_without_repeating_it(bad):
     with pytest.raises(ws.InvalidSecretError) as info:
@@ -70,7 +79,9 @@ def test_decode_secret_refuses_malformed_secret_without_repeating_it(bad):
 
 
 def test_our_signature_equals_reference_library_signature(secret):
-    assert ws.sign(secret, "msg_1", NOW, BODY) == _theirs_sign(secret, "msg_1", NOW, BODY)
+    assert ws.sign(secret, "msg_1", NOW, BODY) == _theirs_sign(
+        secret, "msg_1", NOW, BODY
+    )
 
 
 def test_reference_library_verifies_our_headers(secret):
@@ -108,7 +119,14 @@ def test_wrong_secret_is_refused(secret):
 def test_tampered_body_is_refused(secret):
     signature = _theirs_sign(secret, "msg", NOW, BODY)
     with pytest.raises(ws.NoMatchingSignatureError):
-        ws.verify([secret], "msg", str(NOW), signature, BODY.replace(b'"quantity": 2', b'"quantity": 20'), now=NOW)
+        ws.verify(
+            [secret],
+            "msg",
+            str(NOW),
+            signature,
+            BODY.replace(b'"quantity": 2', b'"quantity": 20'),
+            now=NOW,
+        )
 
 
 def test_changed_message_id_is_refused(secret):
@@ -135,7 +153,12 @@ def test_timestamp_older_than_five_minutes_is_refused(secret):
 def test_timestamp_five_minutes_away_is_accepted(secret):
     for timestamp in (NOW - 300, NOW + 300):
         signature = ws.sign(secret, "msg", timestamp, BODY)
-        assert ws.verify([secret], "msg", str(timestamp), signature, BODY, now=NOW).timestamp == timestamp
+        assert (
+            ws.verify(
+                [secret], "msg", str(timestamp), signature, BODY, now=NOW
+            ).timestamp
+            == timestamp
+        )
 
 
 def test_timestamp_in_the_future_is_refused(secret):
@@ -155,7 +178,9 @@ def test_reference_library_signature_with_old_timestamp_is_refused(secret):
 def test_custom_tolerance(secret):
     signature = ws.sign(secret, "msg", NOW - 20, BODY)
     with pytest.raises(ws.TimestampTooOldError):
-        ws.verify([secret], "msg", str(NOW - 20), signature, BODY, now=NOW, tolerance=10)
+        ws.verify(
+            [secret], "msg", str(NOW - 20), signature, BODY, now=NOW, tolerance=10
+        )
 
 
 # -- rotation and several signatures ----------------------------------------------
@@ -172,7 +197,12 @@ def test_previous_secret_accepted_while_listed(secret):
 
 def test_unset_previous_secret_is_skipped(secret):
     signature = ws.sign(secret, "msg", NOW, BODY)
-    assert ws.verify([secret, False, None, ""], "msg", str(NOW), signature, BODY, now=NOW).secret_index == 0
+    assert (
+        ws.verify(
+            [secret, False, None, ""], "msg", str(NOW), signature, BODY, now=NOW
+        ).secret_index
+        == 0
+    )
 
 
 def test_no_secret_matches_nothing():
@@ -193,7 +223,14 @@ def test_headers_signed_with_two_secrets_verify_with_either(secret):
     headers = ws.sign_headers([secret, new], "msg", BODY, timestamp=NOW)
     assert len(headers["webhook-signature"].split(" ")) == 2
     for one in (secret, new):
-        ws.verify([one], headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], BODY, now=NOW)
+        ws.verify(
+            [one],
+            headers["webhook-id"],
+            headers["webhook-timestamp"],
+            headers["webhook-signature"],
+            BODY,
+            now=NOW,
+        )
 
 
 def test_only_v1_signatures_count(secret):
@@ -216,14 +253,22 @@ def test_only_v1_signatures_count(secret):
         ("msg", "17e8", "v1,abc=", ws.InvalidHeaderError, "webhook-timestamp"),
         ("msg", "-5", "v1,abc=", ws.InvalidHeaderError, "webhook-timestamp"),
         ("msg", "1750000000.5", "v1,abc=", ws.InvalidHeaderError, "webhook-timestamp"),
-        ("msg", "\u0661\u0662\u0663", "v1,abc=", ws.InvalidHeaderError, "webhook-timestamp"),
+        (
+            "msg",
+            "\u0661\u0662\u0663",
+            "v1,abc=",
+            ws.InvalidHeaderError,
+            "webhook-timestamp",
+        ),
         ("msg", str(NOW), "garbage", ws.InvalidHeaderError, "webhook-signature"),
         ("msg", str(NOW), "v1, ,v1", ws.InvalidHeaderError, "webhook-signature"),
         ("x" * 256, str(NOW), "v1,abc=", ws.InvalidHeaderError, "webhook-id"),
         (b"\xff\xfe", str(NOW), "v1,abc=", ws.InvalidHeaderError, "webhook-id"),
     ],
 )
-def test_malformed_headers_are_refused_with_the_header_named(secret, msg_id, timestamp, signature, error, header):
+def test_malformed_headers_are_refused_with_the_header_named(
+    secret, msg_id, timestamp, signature, error, header
+):
     with pytest.raises(error) as info:
         ws.verify([secret], msg_id, timestamp, signature, BODY, now=NOW)
     assert info.value.header == header
@@ -274,15 +319,23 @@ _FIXED_SECRET = ws.generate_secret()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(msg_id=_header, timestamp=_header, signature=_header, body=st.binary(max_size=200))
-def test_arbitrary_input_raises_only_verification_errors(msg_id, timestamp, signature, body):
+@given(
+    msg_id=_header, timestamp=_header, signature=_header, body=st.binary(max_size=200)
+)
+def test_arbitrary_input_raises_only_verification_errors(
+    msg_id, timestamp, signature, body
+):
     with pytest.raises(ws.WebhookVerificationError):
         ws.verify([_FIXED_SECRET], msg_id, timestamp, signature, body, now=NOW)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    msg_id=st.text(alphabet=st.characters(codec="utf-8", exclude_characters=" \t\r\n"), min_size=1, max_size=40),
+    msg_id=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_characters=" \t\r\n"),
+        min_size=1,
+        max_size=40,
+    ),
     body=st.binary(max_size=300),
     offset=st.integers(min_value=-300, max_value=300),
 )
@@ -290,11 +343,24 @@ def test_any_signed_message_verifies_and_any_flipped_bit_does_not(msg_id, body, 
     msg_id = msg_id.strip() or "m"
     timestamp = NOW + offset
     headers = ws.sign_headers(_FIXED_SECRET, msg_id, body, timestamp=timestamp)
-    assert ws.verify(
-        [_FIXED_SECRET], headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], body, now=NOW
-    ).msg_id == msg_id
+    assert (
+        ws.verify(
+            [_FIXED_SECRET],
+            headers["webhook-id"],
+            headers["webhook-timestamp"],
+            headers["webhook-signature"],
+            body,
+            now=NOW,
+        ).msg_id
+        == msg_id
+    )
     tampered = body + b"\x00"
     with pytest.raises(ws.NoMatchingSignatureError):
         ws.verify(
-            [_FIXED_SECRET], msg_id, headers["webhook-timestamp"], headers["webhook-signature"], tampered, now=NOW
+            [_FIXED_SECRET],
+            msg_id,
+            headers["webhook-timestamp"],
+            headers["webhook-signature"],
+            tampered,
+            now=NOW,
         )
