@@ -17,7 +17,7 @@ def _tz_get(self):
 class B2bConnection(models.Model):
     _name = "b2b.connection"
     _description = "B2B Retailer Connection"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "b2b.csv.channel.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)

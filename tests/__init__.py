@@ -4,3 +4,4 @@ from . import test_receive
 from . import test_requests
 from . import test_transitions
 from . import test_install
+from . import test_csv_import

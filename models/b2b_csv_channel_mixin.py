@@ -1,0 +1,520 @@
+import logging
+import posixpath
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..tools import csv_drop, sftp_client
+from .b2b_csv_mapping import IGNORE
+from .b2b_file_drop import SOURCES
+
+_logger = logging.getLogger(__name__)
+
+# Read at most this much of a remote file: beyond, it is refused unread.
+SFTP_MAX_READ = 4 * csv_drop.MAX_FILE_SIZE
+
+
+class B2bCsvChannelMixin(models.AbstractModel):
+    """The file channels of a retailer connection: CSV drops uploaded by hand,
+    sent by e-mail or through the API, and an SFTP account polled for them
+    (with shipment confirmations written back).
+
+    Every file goes through one pipeline: :meth:`import_csv`, which stores it
+    in the file history (``b2b.file.drop``) and imports it. The SFTP poll runs
+    the same two halves with a commit in between, so that a file is never lost
+    once read.
+    """
+
+    _name = "b2b.csv.channel.mixin"
+    _description = "B2B CSV Drop Channels"
+
+    csv_mapping_ids = fields.One2many(
+        "b2b.csv.mapping",
+        "connection_id",
+        string="CSV Header Mapping",
+        help="The retailer's own CSV headers, read as columns of the drop format.",
+    )
+    file_drop_ids = fields.One2many("b2b.file.drop", "connection_id", string="Files")
+    file_drop_count = fields.Integer(compute="_compute_file_drop_count")
+    sftp_enabled = fields.Boolean(
+        string="Poll SFTP",
+        help="The scheduled action fetches this retailer's CSV drops from its SFTP "
+        "server.",
+    )
+    sftp_outbound_enabled = fields.Boolean(
+        string="Send Shipment Files",
+        help="Write a shipment confirmation file per shipment into the SFTP outbox.",
+    )
+    sftp_host = fields.Char(string="SFTP Host")
+    sftp_port = fields.Integer(string="SFTP Port", default=22)
+    sftp_user = fields.Char(string="SFTP User")
+    sftp_password = fields.Char(
+        string="SFTP Password", groups="b2b_dropship.group_b2b_manager", copy=False
+    )
+    sftp_private_key = fields.Text(
+        string="SFTP Private Key",
+        groups="b2b_dropship.group_b2b_manager",
+        copy=False,
+        help="RSA, ECDSA or Ed25519 private key in PEM or OpenSSH format. Its public "
+        "key goes into the retailer's authorized keys.",
+    )
+    sftp_private_key_passphrase = fields.Char(
+        string="Key Passphrase", groups="b2b_dropship.group_b2b_manager", copy=False
+    )
+    sftp_host_key = fields.Text(
+        string="Server Host Key",
+        copy=False,
+        help="The server's public host key, as 'ssh-ed25519 AAAA...' (one per line for "
+        "several). Required: a server presenting another key is refused.",
+    )
+    sftp_host_key_fingerprints = fields.Char(
+        string="Host Key Fingerprints", compute="_compute_sftp_host_key_fingerprints"
+    )
+    sftp_inbox = fields.Char(string="Inbox Folder", default="/in")
+    sftp_processed = fields.Char(string="Processed Folder", default="/processed")
+    sftp_error = fields.Char(string="Error Folder", default="/error")
+    sftp_outbox = fields.Char(string="Outbox Folder", default="/out")
+    sftp_last_poll_at = fields.Datetime(string="Last Poll", readonly=True, copy=False)
+    sftp_last_error = fields.Text(string="Last Poll Error", readonly=True, copy=False)
+
+    def _compute_file_drop_count(self):
+        counts = dict(
+            self.env["b2b.file.drop"]._read_group(
+                [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
+            )
+        )
+        for connection in self:
+            connection.file_drop_count = counts.get(connection, 0)
+
+    @api.depends("sftp_host_key")
+    def _compute_sftp_host_key_fingerprints(self):
+        for connection in self:
+            try:
+                fingerprints = sftp_client.host_key_fingerprints(
+                    connection.sftp_host_key
+                )
+            except sftp_client.SftpConfigError:
+                fingerprints = []
+            connection.sftp_host_key_fingerprints = ", ".join(fingerprints) or False
+
+    @api.constrains(
+        "sftp_enabled",
+        "sftp_outbound_enabled",
+        "sftp_host",
+        "sftp_user",
+        "sftp_host_key",
+        "sftp_port",
+        "sftp_inbox",
+        "sftp_processed",
+        "sftp_error",
+        "sftp_outbox",
+    )
+    def _check_sftp(self):
+        for connection in self:
+            if connection.sftp_host_key:
+                try:
+                    sftp_client.parse_host_keys(connection.sftp_host_key)
+                except sftp_client.SftpConfigError as exc:
+                    raise ValidationError(
+                        _(
+                            "The SFTP host key is not valid: %(reason)s",
+                            reason=exc.message,
+                        )
+                    ) from None
+            if not (connection.sftp_enabled or connection.sftp_outbound_enabled):
+                continue
+            missing = [
+                connection._fields[name].string
+                for name in ("sftp_host", "sftp_user", "sftp_host_key")
+                if not connection[name]
+            ]
+            if connection.sftp_enabled:
+                missing += [
+                    connection._fields[name].string
+                    for name in ("sftp_inbox", "sftp_processed", "sftp_error")
+                    if not connection[name]
+                ]
+            if connection.sftp_outbound_enabled and not connection.sftp_outbox:
+                missing.append(connection._fields["sftp_outbox"].string)
+            if missing:
+                raise ValidationError(
+                    _(
+                        "To use SFTP with %(name)s, set: %(fields)s.",
+                        name=connection.display_name,
+                        fields=", ".join(missing),
+                    )
+                )
+            if not 0 < connection.sftp_port < 65536:
+                raise ValidationError(
+                    _("The SFTP port must be a number from 1 to 65535.")
+                )
+            for name in ("sftp_inbox", "sftp_processed", "sftp_error", "sftp_outbox"):
+                folder = connection[name]
+                if folder and not posixpath.isabs(folder):
+                    raise ValidationError(
+                        _(
+                            "The SFTP folder %(folder)s must be an absolute path, "
+                            "such as /in.",
+                            folder=folder,
+                        )
+                    )
+
+    # CSV drops ---------------------------------------------------------------
+
+    def import_csv(self, filename, content, source, drop_values=None):
+        """Record a CSV drop of this retailer and import it: THE entry point of
+        every file, whatever its channel.
+
+        :param str filename: the file's name, as the retailer named it.
+        :param bytes content: the file's bytes.
+        :param str source: ``upload``, ``sftp``, ``email`` or ``api``.
+        :param dict drop_values: more values of the ``b2b.file.drop`` (such as
+            ``email_from``).
+        :return: the ``b2b.file.drop``: ``imported`` with the request or order
+            it created, ``error`` with its error file (nothing created), or
+            ``duplicate`` (the same bytes, or an order reference already
+            received: nothing created).
+
+        The caller must be able to read the connection (a B2B user, or a
+        portal user of the retailer); the file is then stored and imported
+        with the rights of the channel.
+        """
+        self.ensure_one()
+        if source not in dict(SOURCES):
+            raise ValueError(f"Unknown CSV drop source {source!r}")
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise TypeError("A CSV drop is given as bytes.")
+        self.check_access("read")
+        content = bytes(content)
+        connection = self.sudo()
+        drop = (
+            self.env["b2b.file.drop"]
+            .sudo()
+            ._b2b_store(connection, filename, content, source, drop_values)
+        )
+        drop._b2b_import(content)
+        return drop.with_env(self.env)
+
+    def _b2b_csv_mapping(self):
+        """{retailer header: canonical column, or None to ignore it}."""
+        self.ensure_one()
+        return {
+            line.retailer_header: None if line.column == IGNORE else line.column
+            for line in self.sudo().csv_mapping_ids
+        }
+
+    def action_view_file_drops(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "b2b_dropship.b2b_file_drop_action"
+        )
+        action["domain"] = [("connection_id", "=", self.id)]
+        action["context"] = {"default_connection_id": self.id}
+        return action
+
+    def action_b2b_csv_upload(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "b2b_dropship.b2b_csv_upload_action"
+        )
+        action["context"] = {"default_connection_id": self.id}
+        return action
+
+    # SFTP ----------------------------------------------------------------------
+
+    def _b2b_sftp_settings(self):
+        self.ensure_one()
+        connection = self.sudo()
+        return sftp_client.SftpSettings(
+            host=(connection.sftp_host or "").strip(),
+            port=connection.sftp_port,
+            username=connection.sftp_user or "",
+            password=connection.sftp_password or None,
+            private_key=connection.sftp_private_key or None,
+            private_key_passphrase=connection.sftp_private_key_passphrase or None,
+            host_key=connection.sftp_host_key or "",
+            inbox=connection.sftp_inbox or "",
+            processed=connection.sftp_processed or "",
+            error=connection.sftp_error or "",
+            outbox=connection.sftp_outbox or "",
+        )
+
+    def _b2b_sftp_owner(self):
+        """Who claims files in the inbox: this database (see SftpClient.claim)."""
+        uuid = (
+            self.env["ir.config_parameter"].sudo().get_param("database.uuid") or "odoo"
+        )
+        return "".join(char for char in uuid if char.isalnum())[:64]
+
+    @api.model
+    def _b2b_sftp_error_message(self, exc):
+        """A translated sentence saying exactly what failed."""
+        params = exc.params
+        messages = {
+            "dns": lambda: _(
+                "DNS: the host name %(host)s could not be resolved.",
+                host=params.get("host"),
+            ),
+            "refused": lambda: _(
+                "Connection refused: nothing accepts SSH connections on %(host)s port "
+                "%(port)s, or a firewall rejects us.",
+                host=params.get("host"),
+                port=params.get("port"),
+            ),
+            "host_key_mismatch": lambda: _(
+                "Host key refused: %(host)s presented the key %(type)s "
+                "%(fingerprint)s, which is not the configured one (%(expected)s). "
+                "The key changed or this is not the retailer's server: check with "
+                "its administrator before replacing the key.",
+                host=params.get("host"),
+                type=params.get("key_type"),
+                fingerprint=params.get("fingerprint"),
+                expected=params.get("expected"),
+            ),
+            "host_key_unknown": lambda: _(
+                "Host key refused: %(host)s presented a %(type)s key "
+                "(%(fingerprint)s) and no key of that type is configured "
+                "(%(expected)s). Check it with the server's administrator before "
+                "adding it.",
+                host=params.get("host"),
+                type=params.get("key_type"),
+                fingerprint=params.get("fingerprint"),
+                expected=params.get("expected"),
+            ),
+            "auth": lambda: _(
+                "Authentication failed: the server refused the login of %(user)s "
+                "with %(methods)s.",
+                user=params.get("username"),
+                methods=_(" and ").join(params.get("methods") or []),
+            ),
+            "folder_missing": lambda: _(
+                "Folder missing: the %(role)s folder %(folder)s does not exist on "
+                "the server.",
+                role=params.get("role"),
+                folder=params.get("folder"),
+            ),
+        }
+        if exc.code in messages:
+            return messages[exc.code]()
+        return exc.message
+
+    def action_b2b_sftp_test(self):
+        """Connect, check the host key, log in and check the folders; say what
+        failed."""
+        self.ensure_one()
+        try:
+            steps = sftp_client.test_connection(self._b2b_sftp_settings())
+        except sftp_client.SftpError as exc:
+            passed = "".join(f"✓ {step.detail}\n" for step in exc.steps)
+            return self._b2b_notification(
+                _("SFTP connection failed"),
+                passed + "✗ " + self._b2b_sftp_error_message(exc),
+                "danger",
+            )
+        return self._b2b_notification(
+            _("SFTP connection works"),
+            "".join(f"✓ {step.detail}\n" for step in steps),
+            "success",
+        )
+
+    def _b2b_notification(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+            },
+        }
+
+    def action_b2b_sftp_poll(self):
+        """Fetch the retailer's files now (the scheduled action does it regularly)."""
+        total = 0
+        for connection in self:
+            if not connection.sftp_enabled:
+                raise UserError(
+                    _(
+                        "SFTP polling is not enabled on %(name)s.",
+                        name=connection.display_name,
+                    )
+                )
+            connection._check_can_receive("request")
+        for connection in self:
+            handled = connection._b2b_sftp_poll()
+            if handled is None:
+                raise UserError(
+                    _(
+                        "%(name)s is being polled right now by the scheduled action: "
+                        "try again in a moment.",
+                        name=connection.display_name,
+                    )
+                )
+            if connection.sftp_last_error:
+                return self._b2b_notification(
+                    _("SFTP poll failed"), connection.sftp_last_error, "danger"
+                )
+            total += handled
+        return self._b2b_notification(
+            _("SFTP poll done"), _("%(count)s file(s) fetched.", count=total), "success"
+        )
+
+    @api.model
+    def _cron_sftp_poll(self):
+        connections = self.search(
+            [("sftp_enabled", "=", True), ("state", "=", "connected")]
+        )
+        for done, connection in enumerate(connections, start=1):
+            connection._b2b_sftp_poll()
+            self._b2b_commit()
+            self.env["ir.cron"]._notify_progress(
+                done=done, remaining=len(connections) - done
+            )
+
+    def _b2b_commit(self):
+        # the same guard as the other batched scheduled actions: never in tests
+        self.env["sale.order"]._b2b_commit_batch()
+
+    def _b2b_sftp_lock(self):
+        """Lock this connection's row for this transaction, or return False when
+        another transaction holds it (another worker is polling it)."""
+        self.ensure_one()
+        # NO KEY UPDATE, as ir.cron does for its jobs: it excludes another
+        # poll, but not the inserts of orders or files referencing the row.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _b2b_sftp_checkpoint(self):
+        """Commit what is done, then take the connection's lock again: False
+        when another worker took over meanwhile (it finishes the work)."""
+        self._b2b_commit()
+        return self._b2b_sftp_lock()
+
+    def _b2b_sftp_poll(self):
+        """Fetch, store, import and move the files of the SFTP inbox.
+
+        :return: the number of files handled, or None when another worker
+            is polling this connection.
+
+        Each file is claimed (renamed to a hidden name in the inbox), read,
+        stored in the file history and committed, imported and committed,
+        then moved to the processed or error folder (its error file beside
+        it). A poll that breaks anywhere leaves the claim in the inbox: the
+        next one reads the file again, recognises it by its name and
+        checksum among the stored files, and only finishes what was not
+        done. Nothing leaves the inbox before its import is committed.
+        """
+        self.ensure_one()
+        if not self._b2b_sftp_lock():
+            _logger.info(
+                "SFTP poll of connection %s skipped: another worker is polling it",
+                self.id,
+            )
+            return None
+        settings = self._b2b_sftp_settings()
+        owner = self._b2b_sftp_owner()
+        handled = 0
+        error = False
+        try:
+            with sftp_client.SftpClient(settings) as sftp:
+                names = [claim.name for claim in sftp.list_claims(owner)]
+                for name in sftp.list_inbox():
+                    claimed = sftp.claim(name, owner)
+                    if claimed:
+                        names.append(claimed)
+                for claimed in names:
+                    if not self._b2b_sftp_take(sftp, settings, claimed):
+                        return handled
+                    handled += 1
+        except sftp_client.SftpError as exc:
+            error = self._b2b_sftp_error_message(exc)
+            _logger.warning(
+                "SFTP poll of connection %s failed: %s", self.id, exc.message
+            )
+        self._b2b_sftp_record_poll(error)
+        return handled
+
+    def _b2b_sftp_record_poll(self, error):
+        values = {"sftp_last_poll_at": fields.Datetime.now(), "sftp_last_error": error}
+        if error and error != self.sftp_last_error:
+            self.message_post(
+                body=_("The SFTP poll failed: %(error)s", error=error),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.write(values)
+
+    def _b2b_sftp_take(self, sftp, settings, claimed):
+        """Handle one claimed file; False when the lock was lost on the way."""
+        Drop = self.env["b2b.file.drop"].sudo()
+        claim = sftp_client.parse_claim(claimed)
+        original = claim.original_name if claim else claimed
+        content = None
+        try:
+            content = sftp.read(claimed, max_size=SFTP_MAX_READ)
+        except sftp_client.SftpFileTooLargeError:
+            pass
+        digest = csv_drop.checksum(content) if content is not None else False
+        drop = Drop.search(
+            [
+                ("connection_id", "=", self.id),
+                ("source", "=", "sftp"),
+                ("sftp_remote_name", "=", original),
+                ("checksum", "=", digest),
+                ("sftp_done", "=", False),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if not drop:
+            if content is None:
+                drop = Drop.with_context(mail_create_nolog=True).create(
+                    {
+                        "name": original,
+                        "connection_id": self.id,
+                        "source": "sftp",
+                        "sftp_remote_name": original,
+                    }
+                )
+                drop._b2b_set_errors(
+                    [
+                        csv_drop.CsvError(
+                            None,
+                            "",
+                            "",
+                            _(
+                                "The file is larger than %(size)s bytes: it was not "
+                                "read.",
+                                size=SFTP_MAX_READ,
+                            ),
+                        )
+                    ]
+                )
+            else:
+                drop = Drop._b2b_store(
+                    self, original, content, "sftp", {"sftp_remote_name": original}
+                )
+            if not self._b2b_sftp_checkpoint():
+                return False
+        if drop.state == "received":
+            drop._b2b_import(content)
+            if not self._b2b_sftp_checkpoint():
+                return False
+        if drop.state == "imported":
+            path = sftp.move(claimed, settings.processed)
+        else:
+            sftp.write_atomic(
+                settings.error,
+                csv_drop.error_file_name(original),
+                drop._b2b_error_file_content(),
+            )
+            path = sftp.move(claimed, settings.error)
+        drop.write({"sftp_done": True, "sftp_remote_path": path})
+        return self._b2b_sftp_checkpoint()
