@@ -802,31 +802,41 @@ def check_odoo_log(path, module=None):
     return log
 
 
-def ensure_template(odoo, pg):
-    """A database with the addon's dependencies installed, without demo data."""
-    depends = sorted(manifest()["depends"])
+def template_name(odoo, demo):
+    """Name of the cached database holding the addon's dependencies.
+
+    The key changes with the dependencies, the Odoo version and whether
+    demo data is loaded, so a stale template is never reused.
+    """
     key_source = json.dumps(
         {
-            "depends": depends,
+            "depends": sorted(manifest()["depends"]),
             "odoo": odoo.version,
             "odoo_dir": str(odoo.package_dir),
             "data_dir": str(DATA_DIR),
+            "demo": demo,
             "format": 1,
         },
         sort_keys=True,
     )
-    key = hashlib.sha1(key_source.encode()).hexdigest()[:10]
-    name = f"b2b_tmpl_{key}"
-    with flock(f"template-{key}.lock"):
+    return f"b2b_tmpl_{hashlib.sha1(key_source.encode()).hexdigest()[:10]}"
+
+
+def ensure_template(odoo, pg, demo=False):
+    """A database with the addon's dependencies installed (demo data or not)."""
+    depends = sorted(manifest()["depends"])
+    name = template_name(odoo, demo)
+    what = "with demo data" if demo else "without demo data"
+    with flock(f"{name}.lock"):
         if pg.exists(name):
-            say(f"template database {name} reused ({', '.join(depends)})")
+            say(f"template database {name} reused ({what})")
             return name
-        build = f"b2b_build_{key}_{os.getpid()}"
+        build = f"b2b_build_{name[len('b2b_tmpl_'):]}_{os.getpid()}"
         pg.drop(build)
-        log_path = LOGS / f"template-{key}.log"
+        log_path = LOGS / f"{name}.log"
         say(
-            f"building template database {name} with {', '.join(depends)} "
-            f"(first run only, a few minutes; log: {log_path.relative_to(ROOT)})"
+            f"building template database {name} {what}: {', '.join(depends)} "
+            f"(first run only, about a minute; log: {log_path.relative_to(ROOT)})"
         )
         started = time.time()
         try:
@@ -837,7 +847,7 @@ def ensure_template(odoo, pg):
                     build,
                     "-i",
                     ",".join(depends),
-                    "--without-demo=all",
+                    *([] if demo else ["--without-demo=all"]),
                     "--stop-after-init",
                     "--max-cron-threads=0",
                     "--no-http",
@@ -855,13 +865,7 @@ def ensure_template(odoo, pg):
                 check=False,
             )
             installed = set((states or "").split())
-            bad = (
-                rc != 0
-                or log.critical
-                or log.problem_records
-                or installed != set(depends)
-            )
-            if bad:
+            if rc != 0 or log.problem_records or installed != set(depends):
                 missing = sorted(set(depends) - installed)
                 raise Failure(
                     f"the template database could not be built (exit code {rc}"
@@ -878,11 +882,18 @@ def ensure_template(odoo, pg):
             raise
         say(f"template database {name} built in {time.time() - started:.0f}s")
     if not pg.external:
+        current = {template_name(odoo, False), template_name(odoo, True)}
         for old in pg.databases("b2b\\_tmpl\\_%"):
-            if old != name:
+            if old not in current:
                 pg.psql(f'ALTER DATABASE "{old}" ALLOW_CONNECTIONS true', check=False)
                 pg.drop(old)
     return name
+
+
+def copy_template(pg, template, db):
+    pg.drop(db)
+    pg.psql(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
+    copy_filestore(template, db)
 
 
 def drop_stale_test_databases(pg):
@@ -972,7 +983,7 @@ def run_pure_tier(expected):
     return result
 
 
-def run_odoo_tier(odoo, pg, tags, expected):
+def run_odoo_tier(odoo, pg, tags, expected, demo_check=True):
     result = TierResult("Odoo tier")
     result.ran = True
     template = ensure_template(odoo, pg)
@@ -982,10 +993,8 @@ def run_odoo_tier(odoo, pg, tags, expected):
     port = free_port()
     timeout = int(os.environ.get("B2B_TEST_TIMEOUT", "3600"))
     log = odoo_log.OdooLog(module=ADDON)
-    pg.drop(db)
     try:
-        pg.psql(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
-        copy_filestore(template, db)
+        copy_template(pg, template, db)
         say(f"Odoo tier: database {db}, tests {tags}, log {log_path.relative_to(ROOT)}")
         cmd = odoo_command(
             odoo,
@@ -1034,22 +1043,57 @@ def run_odoo_tier(odoo, pg, tags, expected):
         result.problems.append(
             f"{ADDON} did not install (module state: {state or 'unknown'})"
         )
-    for rec in log.critical:
-        result.problems.append(f"CRITICAL {rec.logger}: {rec.msg}")
-    other_errors = [r for r in log.problem_records if r.level == "ERROR"]
-    for rec in other_errors:
-        result.problems.append(f"ERROR logged by {rec.logger}: {rec.msg}")
-    for rec in log.fatal_install_warnings():
-        result.problems.append(
-            f"install warning about the addon: {rec.logger}: {rec.msg}"
-        )
+    result.problems.extend(log.install_problems())
     if log.summary is None and rc != -1:
         result.problems.append("Odoo reported no test result")
     if counts["run"] == 0 and not log.skips:
         result.problems.append(f"no Odoo test ran for --test-tags={tags}")
+    if demo_check:
+        result.problems.extend(check_demo_install(odoo, pg))
     if result.problems and not result.failed:
         result.failed = 1  # the closing line never hides a failed run
     return result
+
+
+def check_demo_install(odoo, pg):
+    """Install the addon with demo data on a copy of the demo template.
+
+    The tests run without demo data; this makes sure the demo data, which
+    make run shows, loads without error. Returns the problems found.
+    """
+    template = ensure_template(odoo, pg, demo=True)
+    db = f"b2b_test_demo_{os.getpid()}"
+    log_path = LOGS / f"test-demo-{os.getpid()}.log"
+    say(f"installing {ADDON} with demo data in {db} (log {log_path.relative_to(ROOT)})")
+    try:
+        copy_template(pg, template, db)
+        rc = stream_process(
+            odoo_command(
+                odoo,
+                pg,
+                db,
+                "-i",
+                ADDON,
+                "--stop-after-init",
+                "--no-http",
+                "--max-cron-threads=0",
+            ),
+            log_path,
+            odoo_env(odoo, pg),
+            echo=important,
+        )
+        state = pg.module_state(db, ADDON)
+    finally:
+        pg.drop(db)
+    log = check_odoo_log(log_path, module=ADDON)
+    problems = [f"with demo data: {p}" for p in log.install_problems()]
+    if rc:
+        problems.append(f"with demo data: Odoo exited with code {rc}")
+    if state != "installed":
+        problems.append(f"with demo data: {ADDON} did not install (state {state})")
+    if not problems:
+        say(f"{ADDON} installs with demo data")
+    return problems
 
 
 def cmd_test(args):
@@ -1075,14 +1119,18 @@ def cmd_test(args):
                     )
                     tier.failed = 1
                 else:
-                    tier.notes.append("not run: Odoo not found")
+                    tier.notes.append("Odoo 18.0 not found: its tests did not run")
                 results.append(tier)
             else:
                 say(f"using {odoo.describe()}")
                 try:
                     pg = Postgres().acquire()
                     say(f"using the {pg.describe()}")
-                    results.append(run_odoo_tier(odoo, pg, tags, expected))
+                    # A subset of the tests (TAGS) skips the demo data check.
+                    demo_check = (
+                        not args.tags and os.environ.get("B2B_DEMO_CHECK") != "0"
+                    )
+                    results.append(run_odoo_tier(odoo, pg, tags, expected, demo_check))
                 except Failure as err:
                     tier = TierResult("Odoo tier")
                     tier.ran = True
@@ -1094,7 +1142,7 @@ def cmd_test(args):
             pg.release(quiet=True)
     print(flush=True)
     for tier in results:
-        state = "not run" if not tier.ran and not tier.failed else tier.line()
+        state = tier.line() if tier.ran or tier.failed else "not run"
         say(f"{tier.name}: {state}")
         for note in tier.notes:
             say(f"  {note}")
@@ -1246,7 +1294,12 @@ def cmd_run(args):
             env,
             echo=important,
         )
-        if rc or pg.module_state(DEMO_DB, ADDON) != "installed":
+        problems = check_odoo_log(log_path, module=ADDON).install_problems()
+        if rc or pg.module_state(DEMO_DB, ADDON) != "installed" or problems:
+            if action[0] == "-i":
+                pg.drop(DEMO_DB)  # the next run starts it afresh
+            for problem in problems:
+                say(f"  {problem}")
             raise Failure(f"{what} failed (exit code {rc}); see {log_path}")
         cmd = odoo_command(
             odoo,

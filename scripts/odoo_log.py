@@ -42,7 +42,11 @@ MODULE_FAIL_RE = re.compile(
     r"^Module (?P<module>\S+): (?P<failed>\d+) failures, (?P<errors>\d+) errors "
     r"of (?P<run>\d+) tests"
 )
+DEMO_FAILED_RE = re.compile(r"^Module (?P<module>\S+) demo data failed to install")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+EXCEPTION_RE = re.compile(
+    r"^[A-Za-z_][\w.]*(Error|Exception|Warning|Interrupt)\w*(: |$)"
+)
 
 # ERROR lines that only repeat a test failure already counted.
 CONSEQUENCE_RES = [
@@ -79,6 +83,15 @@ class Record:
     def text(self):
         return "\n".join([self.msg, *self.extra])
 
+    @property
+    def cause(self):
+        """The exception line of the traceback that follows, if any."""
+        found = ""
+        for line in self.extra:
+            if EXCEPTION_RE.match(line):
+                found = line
+        return found[:300]
+
 
 @dataclass
 class Skip:
@@ -100,6 +113,7 @@ class OdooLog:
         self.warnings = []
         self.install_warnings = []  # before the first test started
         self.critical = []
+        self.demo_failures = []  # modules whose demo data failed to load
         self.line_no = 0
         self._last = None
 
@@ -157,6 +171,9 @@ class OdooLog:
                 self.problem_records.append(rec)
         elif rec.level == "WARNING":
             self.warnings.append(rec)
+            demo_failed = DEMO_FAILED_RE.match(msg)
+            if demo_failed:
+                self.demo_failures.append(demo_failed["module"])
             if not self.started:
                 self.install_warnings.append(rec)
 
@@ -168,6 +185,20 @@ class OdooLog:
         prefix = f"odoo.addons.{self.module}."
         logger, description = key
         return logger.startswith(prefix) or prefix in description
+
+    def install_problems(self):
+        """What went wrong in a run that only installs or updates modules."""
+        problems = []
+        for rec in self.problem_records:
+            cause = f" ({rec.cause})" if rec.cause else ""
+            problems.append(f"{rec.level} logged by {rec.logger}: {rec.msg}{cause}")
+        for module in self.demo_failures:
+            causes = [r.cause for r in self.warnings if r.cause]
+            hint = f" ({causes[-1]})" if causes else ""
+            problems.append(f"the demo data of {module} failed to load{hint}")
+        for rec in self.fatal_install_warnings():
+            problems.append(f"install warning about the addon: {rec.logger}: {rec.msg}")
+        return problems
 
     def fatal_install_warnings(self):
         """Warnings raised while the addon was being installed that name it.
@@ -183,6 +214,7 @@ class OdooLog:
             rec
             for rec in self.install_warnings
             if not rec.logger.startswith(own)
+            and not DEMO_FAILED_RE.match(rec.msg)  # reported on its own
             and any(n in rec.text.lower() for n in needles)
         ]
 
@@ -210,10 +242,12 @@ class OdooLog:
         passed = len(run_keys - failed_keys - skipped_keys)
         failed = len(failed_keys)
         if self.summary:
-            # Trust Odoo's own count when it has seen more than the log shows
-            # (a log level that hides the "Starting" lines, for example).
+            # Odoo counts failures, not failed tests (two failing subtests
+            # make two); fall back on its count only when the log shows no
+            # failing test while Odoo saw some.
             odoo_failed = self.summary["failed"] + self.summary["errors"]
-            failed = max(failed, odoo_failed)
+            if odoo_failed and not failed_keys:
+                failed = odoo_failed
             if not run_keys and self.summary["run"]:
                 passed = max(0, self.summary["run"] - odoo_failed - len(skipped_keys))
         return {

@@ -76,10 +76,8 @@ def test_failing_subtests_make_one_failed_test():
         summary(failed=2, run=1),
     )
     counts = log.counts()
-    # Odoo counts two failures; the test itself is one, but the verdict
-    # keeps Odoo's larger count.
-    assert counts["passed"] == 0
-    assert counts["failed"] == 2
+    # Odoo counts two failures; they are one failed test.
+    assert (counts["passed"], counts["failed"]) == (0, 1)
 
 
 def test_failing_setupclass_is_a_failure_and_its_tests_do_not_pass():
@@ -161,7 +159,9 @@ def test_error_lines_outside_tests_are_problems():
         line("Some model went wrong", level="ERROR", logger="odoo.models"),
     )
     assert [r.level for r in log.problem_records] == ["CRITICAL", "ERROR"]
-    assert "ParseError" in log.problem_records[0].text
+    assert log.problem_records[0].cause == (
+        "odoo.tools.convert.ParseError: while parsing b2b_dropship/views/x.xml:3"
+    )
     assert log.critical and log.summary is None
 
 
@@ -209,3 +209,23 @@ def test_expected_skips_need_a_reason(tmp_path):
 def test_expected_skip_patterns(pattern):
     assert odoo_log.match_expected((UI, "TestUi.test_tour"), [(pattern, "why")])
     assert not odoo_log.match_expected((UI, "TestUi.test_other"), [(pattern, "why")])
+
+
+def test_demo_data_failure_is_an_install_problem_with_its_cause():
+    log = read(
+        line(
+            "Module b2b_dropship demo data failed to install, "
+            "installed without demo data",
+            level="WARNING",
+            logger="odoo.modules.loading",
+        ),
+        "Traceback (most recent call last):",
+        "ValueError: External ID not found in the system: base.gb",
+        "",
+        "odoo.tools.convert.ParseError: while parsing demo/b2b_demo.xml:167",
+    )
+    assert log.demo_failures == ["b2b_dropship"]
+    assert log.install_problems() == [
+        "the demo data of b2b_dropship failed to load "
+        "(odoo.tools.convert.ParseError: while parsing demo/b2b_demo.xml:167)"
+    ]
