@@ -9,3 +9,7 @@ from . import product_product
 from . import product_template
 from . import sale_order
 from . import sale_order_line
+from . import res_company
+from . import res_config_settings
+from . import res_users
+from . import res_users_apikeys_description

@@ -1,8 +1,12 @@
 import re
 import secrets
+from datetime import datetime
+
+import pytz
+from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools.deadline import compute_deadline
@@ -46,6 +50,7 @@ class B2bConnection(models.Model):
             ("pending", "Pending"),
             ("connected", "Connected"),
             ("suspended", "Suspended"),
+            ("refused", "Refused"),
         ],
         default="pending",
         required=True,
@@ -96,6 +101,42 @@ class B2bConnection(models.Model):
     order_ids = fields.One2many("sale.order", "b2b_connection_id", string="Requests and Orders")
     request_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
+    # Invitations, connection requests and terms (retailer portal)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="Receives the review activities of this connection. Empty: the B2B managers.",
+    )
+    invited_partner_id = fields.Many2one(
+        "res.partner", string="Invited Contact", readonly=True, copy=False
+    )
+    invitation_message = fields.Text(
+        string="Invitation Message", copy=False,
+        help="The personal message of the invitation e-mail.",
+    )
+    requested_by_id = fields.Many2one(
+        "res.users", string="Requested By", readonly=True, copy=False,
+        help="The retailer's portal user who asked to connect.",
+    )
+    refuse_reason = fields.Text(string="Refusal Reason", readonly=True, copy=False)
+    terms_url = fields.Char(
+        string="Terms of Service",
+        help="Terms this retailer must accept to connect. Empty: the company's terms.",
+    )
+    effective_terms_url = fields.Char(
+        string="Terms to Accept", compute="_compute_effective_terms_url"
+    )
+    terms_accepted_url = fields.Char(string="Accepted Terms", readonly=True, copy=False)
+    terms_accepted_by_id = fields.Many2one(
+        "res.users", string="Terms Accepted By", readonly=True, copy=False
+    )
+    terms_accepted_at = fields.Datetime(string="Terms Accepted On", readonly=True, copy=False)
+    summary_sent_for = fields.Date(
+        string="Last Monthly Summary", readonly=True, copy=False,
+        help="The month covered by the last monthly summary sent to the retailer.",
+    )
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The connection code must be unique."),
@@ -124,6 +165,13 @@ class B2bConnection(models.Model):
             )
             connection.order_count = sum(
                 data.get((connection.id, state), 0) for state in ("order", "shipped")
+            )
+
+    @api.depends("terms_url", "company_id.b2b_terms_url")
+    def _compute_effective_terms_url(self):
+        for connection in self:
+            connection.effective_terms_url = (
+                connection.terms_url or connection.company_id.b2b_terms_url or False
             )
 
     @api.constrains("code")
@@ -415,3 +463,318 @@ class B2bConnection(models.Model):
                     values["name"] = description.strip()
                 commands.append(fields.Command.create(values))
         return commands
+
+    # Invitations, connection requests and terms --------------------------
+
+    def action_b2b_accept(self):
+        """Accept connections waiting in the review queue; the retailer is told."""
+        for connection in self:
+            if connection.state not in ("pending", "refused"):
+                raise UserError(
+                    _(
+                        "%(name)s is not waiting for a review: it cannot be accepted.",
+                        name=connection.display_name,
+                    )
+                )
+        self.write({"state": "connected", "refuse_reason": False})
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        self._b2b_notify_retailer("accepted")
+        return True
+
+    def action_b2b_refuse(self, reason=None):
+        """Refuse connections waiting in the review queue, with the reason given."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Please give the retailer a reason for the refusal."))
+        for connection in self:
+            if connection.state != "pending":
+                raise UserError(
+                    _(
+                        "%(name)s is not waiting for a review: it cannot be refused.",
+                        name=connection.display_name,
+                    )
+                )
+        self.write({"state": "refused", "refuse_reason": reason})
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        self._b2b_notify_retailer("refused")
+        return True
+
+    def action_b2b_open_refuse_wizard(self):
+        return {
+            "name": _("Refuse Connection"),
+            "type": "ir.actions.act_window",
+            "res_model": "b2b.connection.refuse",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_connection_ids": self.ids},
+        }
+
+    @api.model
+    def _b2b_request_connection(self, user, terms_accepted=False):
+        """A portal user asks to connect its company; returns its connection.
+
+        Called from the portal once the user's own company is known to have no
+        connection that could be used (a refused one is asked again).
+        """
+        partner = user.partner_id.commercial_partner_id
+        connection = self.search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        if connection and connection.state not in ("refused", "invited"):
+            raise UserError(
+                _("Your company is already connected or waiting for the supplier's review.")
+            )
+        if not connection:
+            connection = self.create(
+                {
+                    "name": partner.name,
+                    "partner_id": partner.id,
+                    "company_id": self.env.company.id,
+                    "state": "invited",
+                    "instant_ordering": self.env.company.b2b_instant_ordering,
+                    "lang": partner.lang or self.env.company.partner_id.lang or "en_US",
+                    "requested_by_id": user.id,
+                }
+            )
+        else:
+            connection.write({"requested_by_id": user.id, "refuse_reason": False})
+        if not self.env["res.users"].search_count(
+            [("partner_id", "child_of", partner.id), ("b2b_is_admin", "=", True)], limit=1
+        ):
+            user.b2b_is_admin = True
+        connection._b2b_connect(user, terms_accepted=terms_accepted)
+        return connection
+
+    def _b2b_on_signup(self, partner):
+        """The invited contact ``partner`` has just chosen a password.
+
+        Without terms to accept the connection goes on at once; with terms it
+        waits for the retailer to accept them on its connection page.
+        """
+        connections = self.search(
+            [("invited_partner_id", "=", partner.id), ("state", "=", "invited")]
+        )
+        user = partner.user_ids[:1]
+        for connection in connections:
+            if connection.effective_terms_url:
+                connection.message_post(
+                    body=_(
+                        "%(name)s signed up and has yet to accept the terms of service.",
+                        name=partner.name,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
+            connection._b2b_connect(user)
+        return connections
+
+    def _b2b_connect(self, user, terms_accepted=False):
+        """The retailer connects: with instant ordering at once, otherwise for review."""
+        self.ensure_one()
+        if self.state not in ("invited", "refused"):
+            raise UserError(
+                _("%(name)s is already connected or waiting for a review.", name=self.name)
+            )
+        terms_url = self.effective_terms_url
+        values = {}
+        if terms_url:
+            if not terms_accepted:
+                raise UserError(_("Please confirm that you have read the terms of service."))
+            values.update(
+                terms_accepted_url=terms_url,
+                terms_accepted_by_id=user.id,
+                terms_accepted_at=fields.Datetime.now(),
+            )
+        values["state"] = "connected" if self.instant_ordering else "pending"
+        self.write(values)
+        self._b2b_tell_supplier_connected(user)
+        if self.state == "connected":
+            self._b2b_notify_retailer("accepted")
+        return True
+
+    def _b2b_tell_supplier_connected(self, user):
+        self.ensure_one()
+        if self.state == "connected":
+            body = _(
+                "%(user)s connected %(retailer)s: requests and orders can come in.",
+                user=user.name,
+                retailer=self.partner_id.name,
+            )
+        else:
+            body = _(
+                "%(user)s asked to connect %(retailer)s: please accept or refuse the "
+                "connection.",
+                user=user.name,
+                retailer=self.partner_id.name,
+            )
+        supplier_users = self._b2b_supplier_users()
+        self.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_comment",
+            message_type="notification",
+            partner_ids=supplier_users.partner_id.ids,
+        )
+        if self.state == "pending":
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Review the connection request"),
+                user_id=supplier_users[:1].id or self.env.ref("base.user_admin").id,
+            )
+
+    def _b2b_supplier_users(self):
+        """Who hears about this connection on the supplier's side."""
+        self.ensure_one()
+        if self.user_id:
+            return self.user_id
+        return (
+            self.env.ref("b2b_dropship.group_b2b_manager")
+            .users.filtered(
+                lambda user: not user.share
+                and user.active
+                and self.company_id in user.company_ids
+            )
+            .sorted("id")
+        )
+
+    def _b2b_notify_retailer(self, event):
+        """E-mail the retailer about its connection (accepted, refused)."""
+        template = self.env.ref(
+            f"b2b_dropship.mail_template_b2b_connection_{event}", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for connection in self:
+            connection.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def _b2b_invitation_url(self):
+        """The signup link of the invited contact, landing on the connection page."""
+        self.ensure_one()
+        partner = self.invited_partner_id.sudo()
+        if any(partner.user_ids.mapped("login_date")):
+            return f"{self.get_base_url()}/web/login?redirect=/my/b2b/connection"
+        return partner._get_signup_url_for_action(url="/my/b2b/connection")[partner.id]
+
+    def _b2b_portal_admins(self):
+        """The retailer's portal administrators."""
+        self.ensure_one()
+        return self.env["res.users"].sudo().search(
+            [("partner_id", "child_of", self.partner_id.id), ("b2b_is_admin", "=", True)]
+        )
+
+    # Monthly summary -------------------------------------------------------
+
+    def _b2b_month_bounds(self, now=None):
+        """Start and end (naive UTC) of the calendar month before ``now``, in the
+        connection's time zone."""
+        self.ensure_one()
+        tz = pytz.timezone(self.tz or "UTC")
+        local_now = pytz.utc.localize(now or fields.Datetime.now()).astimezone(tz)
+        this_month = tz.localize(datetime(local_now.year, local_now.month, 1))
+        last_month = tz.localize(
+            datetime(local_now.year, local_now.month, 1) - relativedelta(months=1)
+        )
+        return (
+            last_month.astimezone(pytz.utc).replace(tzinfo=None),
+            this_month.astimezone(pytz.utc).replace(tzinfo=None),
+        )
+
+    def _b2b_monthly_summary(self, now=None):
+        """Last month's orders, shipments, cancellations and late shipments."""
+        self.ensure_one()
+        start, end = self._b2b_month_bounds(now)
+        Order = self.env["sale.order"].sudo()
+        base = [("b2b_connection_id", "=", self.id)]
+        orders = Order.search(
+            base
+            + [
+                ("b2b_ship_deadline", "!=", False),
+                ("date_order", ">=", start),
+                ("date_order", "<", end),
+            ],
+            order="date_order, id",
+        )
+        shipped = Order.search(
+            base + [("b2b_shipped_at", ">=", start), ("b2b_shipped_at", "<", end)],
+            order="b2b_shipped_at, id",
+        )
+        cancelled = Order.search(
+            base
+            + [
+                ("b2b_state", "=", "cancelled"),
+                ("b2b_cancelled_at", ">=", start),
+                ("b2b_cancelled_at", "<", end),
+            ],
+            order="b2b_cancelled_at, id",
+        )
+        late = shipped.filtered(
+            lambda order: order.b2b_ship_deadline and order.b2b_shipped_at > order.b2b_ship_deadline
+        ) | Order.search(
+            base
+            + [
+                ("b2b_state", "=", "order"),
+                ("b2b_ship_deadline", "<", min(end, now or fields.Datetime.now())),
+            ],
+            order="b2b_ship_deadline, id",
+        )
+        return {
+            "month": self._b2b_summary_month(now),
+            "orders": orders,
+            "shipped": shipped,
+            "cancelled": cancelled,
+            "late": late,
+        }
+
+    def _b2b_summary_month(self, now=None):
+        """First day of the month the next summary covers (the previous month)."""
+        self.ensure_one()
+        start = self._b2b_month_bounds(now)[0]
+        return pytz.utc.localize(start).astimezone(pytz.timezone(self.tz or "UTC")).date()
+
+    @api.model
+    def _cron_monthly_summary(self, batch_size=100):
+        """E-mail each connected retailer the summary of the month that ended.
+
+        A connection already summarised for that month is skipped, so a run
+        that stopped halfway resumes without sending anything twice.
+        """
+        template = self.env.ref("b2b_dropship.mail_template_b2b_monthly_summary")
+        todo = self.search([("state", "=", "connected")]).filtered(
+            lambda connection: connection.summary_sent_for != connection._b2b_summary_month()
+        )
+        done = 0
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start:start + batch_size]
+            for connection in batch:
+                connection.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+                connection.summary_sent_for = connection._b2b_summary_month()
+            done += len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
+            self.env["sale.order"]._b2b_commit_batch()
+        return done
+
+    def action_b2b_resend_invitation(self):
+        """Send the invitation e-mail again, with a fresh signup link."""
+        for connection in self:
+            if connection.state != "invited" or not connection.invited_partner_id:
+                raise UserError(
+                    _("%(name)s has no pending invitation.", name=connection.display_name)
+                )
+            portal_wizard = (
+                self.env["portal.wizard"]
+                .sudo()
+                .with_context(active_ids=[], active_id=False, active_model=False)
+                .create(
+                    {
+                        "partner_ids": [fields.Command.link(connection.invited_partner_id.id)],
+                        "welcome_message": connection.invitation_message,
+                    }
+                )
+            )
+            wizard_user = portal_wizard.user_ids.with_context(
+                b2b_invitation_connection_id=connection.id
+            )
+            if wizard_user.is_portal:
+                wizard_user.action_invite_again()
+            else:
+                wizard_user.action_grant_access()
+        return True

@@ -57,6 +57,9 @@ class B2bDeadlineMixin(models.AbstractModel):
     )
     b2b_answered_at = fields.Datetime(string="Answered On", copy=False, readonly=True, index=True)
     b2b_shipped_at = fields.Datetime(string="Shipped On", copy=False, readonly=True, index=True)
+    b2b_cancelled_at = fields.Datetime(
+        string="Cancelled On", copy=False, readonly=True, index=True
+    )
     b2b_note = fields.Text(string="Note to Supplier", copy=False)
     b2b_answer_message = fields.Text(string="Answer Message", copy=False)
     b2b_cancel_reason = fields.Text(string="Cancellation Reason", copy=False, readonly=True)
@@ -286,7 +289,7 @@ class B2bDeadlineMixin(models.AbstractModel):
         self._b2b_change_state(
             "cancelled",
             _("Cancelled: %(reason)s", reason=reason),
-            {"b2b_cancel_reason": reason},
+            {"b2b_cancel_reason": reason, "b2b_cancelled_at": fields.Datetime.now()},
         )
         self._b2b_notify_partner("cancelled")
         if not self.env.user._is_internal():

@@ -1,3 +1,6 @@
+import re
+from urllib.parse import quote
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -17,6 +20,13 @@ class SaleOrder(models.Model):
             "The retailer's reference must be unique per connection.",
         ),
     ]
+
+    @api.depends("b2b_connection_id", "b2b_state", "b2b_ship_deadline")
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for order in self.filtered("b2b_connection_id"):
+            kind = "orders" if order._b2b_is_order() else "requests"
+            order.access_url = f"/my/b2b/{kind}/{order.id}"
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -134,3 +144,171 @@ class SaleOrder(models.Model):
                     )
                 )
         self.with_context(disable_cancel_warning=True)._action_cancel()
+
+    # Retailer portal --------------------------------------------------------
+
+    @api.model
+    def _b2b_portal_domain(self, kind):
+        """Requests (not yet ordered) or orders, cancelled ones included."""
+        if kind == "orders":
+            return [
+                ("b2b_connection_id", "!=", False),
+                "|",
+                ("b2b_state", "in", ("order", "shipped")),
+                "&",
+                ("b2b_state", "=", "cancelled"),
+                ("b2b_ship_deadline", "!=", False),
+            ]
+        return [
+            ("b2b_connection_id", "!=", False),
+            "|",
+            ("b2b_state", "in", ("request", "answered", "expired", "declined")),
+            "&",
+            ("b2b_state", "=", "cancelled"),
+            ("b2b_ship_deadline", "=", False),
+        ]
+
+    def _b2b_is_order(self):
+        self.ensure_one()
+        return self.b2b_state in ("order", "shipped") or bool(
+            self.b2b_state == "cancelled" and self.b2b_ship_deadline
+        )
+
+    def _b2b_parcels(self):
+        """One entry per tracking reference of the order's done deliveries:
+        ``{"picking", "reference", "url", "date"}``; several references of one
+        picking (several parcels) are separated by commas, semicolons or spaces."""
+        self.ensure_one()
+        parcels = []
+        pickings = self.picking_ids.filtered(
+            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
+        ).sorted(lambda picking: (picking.date_done or picking.create_date, picking.id))
+        for picking in pickings:
+            references = [
+                ref for ref in re.split(r"[\s,;]+", picking.carrier_tracking_ref or "") if ref
+            ]
+            tracking_url = picking.carrier_id.tracking_url
+            for reference in references:
+                url = False
+                if tracking_url and "<shipmenttrackingnumber>" in tracking_url:
+                    url = tracking_url.replace("<shipmenttrackingnumber>", quote(reference))
+                elif len(references) == 1:
+                    url = picking.carrier_tracking_url
+                parcels.append(
+                    {
+                        "picking": picking,
+                        "reference": reference,
+                        "url": url,
+                        "date": picking.date_done,
+                    }
+                )
+        return parcels
+
+    def _b2b_portal_timeline(self):
+        """The steps of a request or order for the retailer, done ones dated.
+
+        Each step: ``{"key", "label", "date", "detail", "done"}``; the steps
+        still to come are listed undated so the retailer sees what is next.
+        """
+        self.ensure_one()
+        steps = [
+            {
+                "key": "received",
+                "label": _("Received"),
+                "date": self.create_date,
+                "detail": False,
+                "done": True,
+            }
+        ]
+        if self.b2b_answered_at:
+            steps.append(
+                {
+                    "key": "answered",
+                    "label": _("Answered"),
+                    "date": self.b2b_answered_at,
+                    "detail": self.b2b_answer_message or False,
+                    "done": True,
+                }
+            )
+        if self.b2b_state == "declined":
+            steps.append(
+                {
+                    "key": "declined",
+                    "label": _("Declined"),
+                    "date": self.write_date,
+                    "detail": self.b2b_decline_reason,
+                    "done": True,
+                }
+            )
+        is_order = self._b2b_is_order()
+        if is_order:
+            steps.append(
+                {
+                    "key": "ordered",
+                    "label": _("Ordered"),
+                    "date": self.date_order,
+                    "detail": False,
+                    "done": True,
+                }
+            )
+        shipments = self.picking_ids.filtered(
+            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
+        ).sorted(lambda picking: (picking.date_done, picking.id))
+        for picking in shipments:
+            steps.append(
+                {
+                    "key": "shipped",
+                    "label": _("Shipped") if self.b2b_shipped_at else _("Partly shipped"),
+                    "date": picking.date_done,
+                    "detail": picking.carrier_tracking_ref or False,
+                    "done": True,
+                }
+            )
+        if self.b2b_state == "shipped" and not shipments:
+            steps.append(
+                {
+                    "key": "shipped",
+                    "label": _("Shipped"),
+                    "date": self.b2b_shipped_at,
+                    "detail": False,
+                    "done": True,
+                }
+            )
+        if self.b2b_state == "cancelled":
+            steps.append(
+                {
+                    "key": "cancelled",
+                    "label": _("Cancelled"),
+                    "date": self.b2b_cancelled_at or self.write_date,
+                    "detail": self.b2b_cancel_reason,
+                    "done": True,
+                }
+            )
+        upcoming = {
+            "request": [("answered", _("Answer expected"), self.b2b_remaining_time)],
+            "expired": [("answered", _("Expired without answer"), self.b2b_remaining_time)],
+            "answered": [("ordered", _("Turn into an order"), False)],
+            "order": [("shipped", _("To be shipped"), self.b2b_remaining_time)],
+        }.get(self.b2b_state, [])
+        steps += [
+            {"key": key, "label": label, "date": False, "detail": detail, "done": False}
+            for key, label, detail in upcoming
+        ]
+        return steps
+
+    def action_b2b_cancel(self, reason=None):
+        result = super().action_b2b_cancel(reason)
+        if not self.env.user._is_internal():
+            self._b2b_mail_supplier("cancelled")
+        return result
+
+    def _b2b_mail_supplier(self, event):
+        """E-mail the supplier (salesperson, else the company) about the retailer's
+        action, whatever their notification preferences."""
+        template = self.env.ref(
+            f"b2b_dropship.mail_template_sale_b2b_supplier_{event}", raise_if_not_found=False
+        )
+        if not template:
+            return
+        for order in self:
+            template.sudo().send_mail(order.id)

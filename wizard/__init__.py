@@ -1,2 +1,5 @@
 from . import b2b_reason_wizard
 from . import b2b_csv_upload
+from . import b2b_invite_retailer
+from . import b2b_connection_refuse
+from . import portal_wizard_user

@@ -1,0 +1,16 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    b2b_instant_ordering = fields.Boolean(
+        string="B2B Instant Ordering",
+        help="New retailer connections are accepted at once and may send firm orders "
+        "directly. Off: they wait in the review queue.",
+    )
+    b2b_terms_url = fields.Char(
+        string="B2B Terms of Service",
+        help="Address of the terms retailers must accept to connect. "
+        "A connection can name its own.",
+    )

@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    b2b_instant_ordering = fields.Boolean(
+        related="company_id.b2b_instant_ordering", readonly=False
+    )
+    b2b_terms_url = fields.Char(related="company_id.b2b_terms_url", readonly=False)
