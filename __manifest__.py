@@ -28,6 +28,8 @@
         "data/product_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/b2b_dashboard_column_data.xml",
+        "data/b2b_dashboard_mail_template_data.xml",
         "data/b2b_portal_mail_template_data.xml",
         "data/ir_config_parameter_data.xml",
         "report/sale_order_reports.xml",
@@ -42,7 +44,16 @@
         "wizard/b2b_connection_refuse_views.xml",
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
+        "views/b2b_dashboard_widget_views.xml",
         "views/b2b_dropship_menus.xml",
     ],
     "demo": ["demo/b2b_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "b2b_dropship/static/src/dashboard/**/*",
+        ],
+        "web.assets_tests": [
+            "b2b_dropship/static/tests/tours/**/*",
+        ],
+    },
 }

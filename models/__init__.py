@@ -13,3 +13,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys_description
+from . import b2b_dashboard_column
+from . import b2b_dashboard_widget
+from . import b2b_dashboard_widget_seen
+from . import res_users_settings

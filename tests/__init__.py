@@ -5,3 +5,4 @@ from . import test_requests
 from . import test_transitions
 from . import test_install
 from . import test_csv_import
+from . import test_dashboard
