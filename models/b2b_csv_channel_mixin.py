@@ -234,10 +234,15 @@ class B2bCsvChannelMixin(models.AbstractModel):
             private_key=connection.sftp_private_key or None,
             private_key_passphrase=connection.sftp_private_key_passphrase or None,
             host_key=connection.sftp_host_key or "",
-            inbox=connection.sftp_inbox or "",
-            processed=connection.sftp_processed or "",
-            error=connection.sftp_error or "",
-            outbox=connection.sftp_outbox or "",
+            # folders of the directions in use only: they are all checked
+            inbox=connection.sftp_inbox or "/in",
+            processed=connection.sftp_processed or ""
+            if connection.sftp_enabled
+            else "",
+            error=connection.sftp_error or "" if connection.sftp_enabled else "",
+            outbox=connection.sftp_outbox or ""
+            if connection.sftp_outbound_enabled
+            else "",
         )
 
     def _b2b_sftp_owner(self):
@@ -251,18 +256,21 @@ class B2bCsvChannelMixin(models.AbstractModel):
     def _b2b_sftp_error_message(self, exc):
         """A translated sentence saying exactly what failed."""
         params = exc.params
-        messages = {
-            "dns": lambda: _(
+        code = exc.code
+        if code == "dns":
+            return _(
                 "DNS: the host name %(host)s could not be resolved.",
                 host=params.get("host"),
-            ),
-            "refused": lambda: _(
+            )
+        if code == "refused":
+            return _(
                 "Connection refused: nothing accepts SSH connections on %(host)s port "
                 "%(port)s, or a firewall rejects us.",
                 host=params.get("host"),
                 port=params.get("port"),
-            ),
-            "host_key_mismatch": lambda: _(
+            )
+        if code == "host_key_mismatch":
+            return _(
                 "Host key refused: %(host)s presented the key %(type)s "
                 "%(fingerprint)s, which is not the configured one (%(expected)s). "
                 "The key changed or this is not the retailer's server: check with "
@@ -271,8 +279,9 @@ class B2bCsvChannelMixin(models.AbstractModel):
                 type=params.get("key_type"),
                 fingerprint=params.get("fingerprint"),
                 expected=params.get("expected"),
-            ),
-            "host_key_unknown": lambda: _(
+            )
+        if code == "host_key_unknown":
+            return _(
                 "Host key refused: %(host)s presented a %(type)s key "
                 "(%(fingerprint)s) and no key of that type is configured "
                 "(%(expected)s). Check it with the server's administrator before "
@@ -281,22 +290,21 @@ class B2bCsvChannelMixin(models.AbstractModel):
                 type=params.get("key_type"),
                 fingerprint=params.get("fingerprint"),
                 expected=params.get("expected"),
-            ),
-            "auth": lambda: _(
+            )
+        if code == "auth":
+            return _(
                 "Authentication failed: the server refused the login of %(user)s "
                 "with %(methods)s.",
                 user=params.get("username"),
                 methods=_(" and ").join(params.get("methods") or []),
-            ),
-            "folder_missing": lambda: _(
+            )
+        if code == "folder_missing":
+            return _(
                 "Folder missing: the %(role)s folder %(folder)s does not exist on "
                 "the server.",
                 role=params.get("role"),
                 folder=params.get("folder"),
-            ),
-        }
-        if exc.code in messages:
-            return messages[exc.code]()
+            )
         return exc.message
 
     def action_b2b_sftp_test(self):
@@ -425,6 +433,8 @@ class B2bCsvChannelMixin(models.AbstractModel):
         error = False
         try:
             with sftp_client.SftpClient(settings) as sftp:
+                # a missing folder is told before any file is taken
+                sftp.check_folders()
                 names = [claim.name for claim in sftp.list_claims(owner)]
                 for name in sftp.list_inbox():
                     claimed = sftp.claim(name, owner)

@@ -6,3 +6,4 @@ from . import test_transitions
 from . import test_install
 from . import test_csv_import
 from . import test_dashboard
+from . import test_sftp_poll
