@@ -28,6 +28,7 @@
         "data/product_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_alias_data.xml",
         "data/b2b_dashboard_column_data.xml",
         "data/b2b_dashboard_mail_template_data.xml",
         "data/b2b_portal_mail_template_data.xml",

@@ -17,3 +17,4 @@ from . import b2b_dashboard_column
 from . import b2b_dashboard_widget
 from . import b2b_dashboard_widget_seen
 from . import res_users_settings
+from . import mail_alias

@@ -37,6 +37,12 @@ class B2bCsvChannelMixin(models.AbstractModel):
     )
     file_drop_ids = fields.One2many("b2b.file.drop", "connection_id", string="Files")
     file_drop_count = fields.Integer(compute="_compute_file_drop_count")
+    csv_drop_email = fields.Char(
+        string="E-mail Drop Address",
+        compute="_compute_csv_drop_email",
+        help="Retailers e-mail their CSV files to this address, from one of their "
+        "addresses (the notification addresses, the retailer's or its contacts').",
+    )
     sftp_enabled = fields.Boolean(
         string="Poll SFTP",
         help="The scheduled action fetches this retailer's CSV drops from its SFTP "
@@ -86,6 +92,14 @@ class B2bCsvChannelMixin(models.AbstractModel):
         )
         for connection in self:
             connection.file_drop_count = counts.get(connection, 0)
+
+    def _compute_csv_drop_email(self):
+        alias = self.env.ref(
+            "b2b_dropship.mail_alias_b2b_drops", raise_if_not_found=False
+        )
+        address = alias.sudo().alias_full_name if alias else False
+        for connection in self:
+            connection.csv_drop_email = address if address and "@" in address else False
 
     @api.depends("sftp_host_key")
     def _compute_sftp_host_key_fingerprints(self):

@@ -2,10 +2,14 @@ import base64
 import logging
 
 import psycopg2.errors
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.fields import Command
+from odoo.tools import SQL, email_normalize, email_split
+
+from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools import csv_drop, csv_drop_errors
@@ -27,6 +31,7 @@ STATES = [
 CHECKSUM_INDEX = "b2b_file_drop_connection_checksum_unique"
 ORDER_REFERENCE_CONSTRAINT = "sale_order_b2b_client_order_ref_unique"
 SUMMARY_ERRORS = 5
+CSV_MIMETYPES = ("text/csv", "application/csv", "text/comma-separated-values")
 
 
 class B2bFileDrop(models.Model):
@@ -365,3 +370,195 @@ class B2bFileDrop(models.Model):
             drop.write({"state": "received"})
             drop._b2b_import()
         return True
+
+    # E-mail drops ------------------------------------------------------------
+    # The alias b2b_dropship.mail_alias_b2b_drops routes mails here: the
+    # sender must be an address of a connected retailer (the connection's
+    # notification addresses, the retailer's or one of its contacts'), and
+    # each attached CSV file goes through import_csv. Anything else is
+    # refused with a reply saying why, and creates nothing.
+
+    def _alias_get_error(self, message, message_dict, alias):
+        if alias.alias_model_id.model != self._name:
+            return super()._alias_get_error(message, message_dict, alias)
+        error = super()._alias_get_error(message, message_dict, alias)
+        if error:
+            return error
+        connection, reason = self._b2b_mail_connection(message_dict)
+        files = self._b2b_mail_csv_files(message) if connection else []
+        if connection and not files:
+            reason = _(
+                "It has no CSV file attached. Attach one CSV file (a name ending in "
+                ".csv) per request or order."
+            )
+        if reason:
+            message_dict["b2b_refusal"] = reason
+            return AliasError("b2b_drop_refused", reason)
+        message_dict["b2b_drop"] = {"connection_id": connection.id, "files": files}
+        return False
+
+    @api.model
+    def _b2b_mail_connection(self, message_dict):
+        """Return (connection, False) for the sender of a mail, or (empty, reason)."""
+        Connection = self.env["b2b.connection"].sudo()
+        email = email_normalize(message_dict.get("email_from") or "")
+        if not email:
+            return Connection, _("The sender's address could not be read.")
+        partners = (
+            self.env["res.partner"].sudo().search([("email_normalized", "=", email)])
+        )
+        candidates = Connection.search(
+            [
+                "|",
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("notify_emails", "ilike", email),
+            ]
+        ).filtered(
+            lambda connection: connection.partner_id in partners.commercial_partner_id
+            or email
+            in {
+                email_normalize(address)
+                for address in email_split(connection.notify_emails)
+            }
+        )
+        connected = candidates.filtered(
+            lambda connection: connection.state == "connected"
+        )
+        if not candidates:
+            return Connection, _(
+                "%(email)s is not the address of a retailer connected to us. Send your "
+                "files from your company's address, or ask us to add this one to your "
+                "connection's notification addresses.",
+                email=email,
+            )
+        if not connected:
+            return Connection, _(
+                "Your connection %(name)s is not connected: files are accepted once "
+                "it is.",
+                name=candidates[0].name,
+            )
+        if len(connected) > 1:
+            subject = message_dict.get("subject") or ""
+            named = connected.filtered(lambda connection: connection.code in subject)
+            if len(named) != 1:
+                return Connection, _(
+                    "%(email)s is the address of several connections (%(codes)s): "
+                    "write the code of the one these files are for in the subject.",
+                    email=email,
+                    codes=", ".join(connected.mapped("code")),
+                )
+            connected = named
+        return connected, False
+
+    @api.model
+    def _b2b_mail_csv_files(self, message):
+        """The CSV files attached to a mail, as (name, bytes exactly as sent)."""
+        files = []
+        for part in message.walk():
+            if part.get_content_maintype() == "multipart":
+                continue
+            name = part.get_filename() or ""
+            if not (
+                name.lower().endswith(".csv")
+                or (name and part.get_content_type() in CSV_MIMETYPES)
+            ):
+                continue
+            files.append((name, part.get_payload(decode=True) or b""))
+        return files
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        drop_info = msg_dict.pop("b2b_drop", None)
+        if not drop_info:
+            raise UserError(
+                _("CSV drops are received through their e-mail alias only.")
+            )
+        connection = self.env["b2b.connection"].browse(drop_info["connection_id"])
+        drops = self.browse()
+        for name, content in drop_info["files"]:
+            drops |= connection.import_csv(
+                name, content, "email", {"email_from": msg_dict.get("email_from")}
+            )
+        # the files are kept on their drops: the message keeps the other attachments
+        msg_dict["attachments"] = [
+            attachment
+            for attachment in msg_dict.get("attachments") or []
+            if not (attachment.fname or "").lower().endswith(".csv")
+        ]
+        for drop in drops[1:]:
+            drop.message_post(
+                body=_(
+                    "Received in the same e-mail as %(name)s, from %(email)s.",
+                    name=drops[0].name,
+                    email=msg_dict.get("email_from"),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        drops._b2b_mail_reply(msg_dict)
+        return drops[0]
+
+    def _b2b_mail_reply(self, msg_dict):
+        """Tell the sender what became of each file, error files attached."""
+        items = []
+        attachments = self.env["ir.attachment"]
+        for drop in self:
+            if drop.state == "imported":
+                order = drop.order_id
+                text = _(
+                    "%(file)s: imported, %(kind)s %(reference)s (our number %(name)s).",
+                    file=drop.name,
+                    kind=_("order") if order.b2b_state == "order" else _("request"),
+                    reference=order.client_order_ref,
+                    name=order.name,
+                )
+            elif drop.state == "duplicate":
+                text = _(
+                    "%(file)s: not imported. %(reason)s",
+                    file=drop.name,
+                    reason=drop.error_summary,
+                )
+            else:
+                text = _(
+                    "%(file)s: not imported, nothing was created: %(count)s "
+                    "problem(s), listed in %(errors)s attached.",
+                    file=drop.name,
+                    count=drop.error_count,
+                    errors=drop.error_file_name,
+                )
+                attachments |= attachments.sudo().create(
+                    {
+                        "name": drop.error_file_name,
+                        "raw": drop._b2b_error_file_content(),
+                        "mimetype": "text/csv",
+                        "res_model": self._name,
+                        "res_id": drop.id,
+                    }
+                )
+            items.append(Markup("<li>%s</li>") % text)
+        company = self[:1].company_id or self.env.company
+        body = Markup("<p>%(intro)s</p><ul>%(items)s</ul>") % {
+            "intro": _(
+                "We received your e-mail with %(count)s file(s):", count=len(self)
+            ),
+            "items": Markup("").join(items),
+        }
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": _(
+                        "Re: %(subject)s", subject=msg_dict.get("subject") or ""
+                    ),
+                    "body_html": body,
+                    "email_from": company.email_formatted
+                    or self.env.user.email_formatted,
+                    "email_to": msg_dict.get("email_from"),
+                    "references": msg_dict.get("message_id"),
+                    "attachment_ids": [Command.set(attachments.ids)],
+                    "auto_delete": True,
+                }
+            )
+        )
+        mail.send()
+        return mail

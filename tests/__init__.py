@@ -7,3 +7,4 @@ from . import test_install
 from . import test_csv_import
 from . import test_dashboard
 from . import test_sftp_poll
+from . import test_mail_drop

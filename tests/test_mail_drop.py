@@ -1,0 +1,188 @@
+import base64
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCase
+
+from .common import B2bCommon
+from .test_csv_import import csv_file
+
+MAIL_WITH_FILES = """Return-Path: {return_path}
+To: {to}
+cc: {cc}
+Received: by mail1.example.com (Postfix, from userid 10002)
+    id 5DF9ABFB2A; Fri, 10 Aug 2012 16:16:39 +0200 (CEST)
+From: {email_from}
+Subject: {subject}
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="----=_Part_4200734_24778174.1344608186754"
+Date: Fri, 10 Aug 2012 14:16:26 +0000
+Message-ID: {msg_id}
+{extra}
+------=_Part_4200734_24778174.1344608186754
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Today's orders, as usual.
+
+{parts}------=_Part_4200734_24778174.1344608186754--
+"""
+
+
+def attachment_part(name, content, content_type="text/csv"):
+    encoded = base64.encodebytes(content).decode()
+    return (
+        "------=_Part_4200734_24778174.1344608186754\n"
+        f'Content-Type: {content_type}; name="{name}"\n'
+        f'Content-Disposition: attachment; filename="{name}"\n'
+        "Content-Transfer-Encoding: base64\n\n"
+        f"{encoded}\n"
+    )
+
+
+@tagged("post_install", "-at_install")
+class TestMailDrop(B2bCommon, MailCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._init_mail_gateway()
+        cls.retailer_contact.email = "rita@retailer-one.example"
+        cls.alias = cls.env.ref("b2b_dropship.mail_alias_b2b_drops")
+        cls.alias.alias_domain_id = cls.mail_alias_domain
+        cls.drop_address = cls.alias.alias_full_name
+
+    def _send(self, email_from, parts="", subject="Orders"):
+        with self.mock_mail_gateway():
+            self.format_and_process(
+                MAIL_WITH_FILES,
+                email_from,
+                self.drop_address,
+                subject=subject,
+                return_path=email_from,
+                parts=parts,
+                target_model="b2b.file.drop",
+            )
+
+    def _drops(self):
+        return self.env["b2b.file.drop"].search([], order="id")
+
+    def _reply_to(self, email):
+        replies = [mail for mail in self._mails if email in mail["email_to"][0]]
+        self.assertEqual(len(replies), 1, self._mails)
+        return replies[0]
+
+    def test_alias_address(self):
+        self.assertEqual(self.drop_address, "b2b-drops@test.mycompany.com")
+        self.assertEqual(self.connection.csv_drop_email, "b2b-drops@test.mycompany.com")
+
+    def test_csv_files_of_a_connected_retailer_are_imported(self):
+        parts = (
+            attachment_part("PO-1.csv", csv_file("PO-1"))
+            + attachment_part(
+                "PO-2.CSV",
+                csv_file("PO-2", lines=[("NOPE", "", "1")]),
+                "application/octet-stream",
+            )
+            + attachment_part("terms.pdf", b"%PDF-1.4 not a csv", "application/pdf")
+        )
+        self._send(
+            "Rita Retailer <rita@retailer-one.example>",
+            parts,
+            subject="Orders of Monday",
+        )
+        first, second = self._drops()
+        self.assertRecordValues(
+            first + second,
+            [
+                {"name": "PO-1.csv", "source": "email", "state": "imported"},
+                {"name": "PO-2.CSV", "source": "email", "state": "error"},
+            ],
+        )
+        self.assertEqual(
+            first.email_from, '"Rita Retailer" <rita@retailer-one.example>'
+        )
+        self.assertEqual(first.order_id.client_order_ref, "PO-1")
+        # the incoming mail is in the first file's history, without the CSV files
+        incoming = first.message_ids.filtered(
+            lambda message: message.message_type == "email"
+        )
+        self.assertEqual(incoming.subject, "Orders of Monday")
+        self.assertEqual(incoming.attachment_ids.mapped("name"), ["terms.pdf"])
+        self.assertIn(
+            "Received in the same e-mail as PO-1.csv", second.message_ids[0].body
+        )
+        # the sender hears what became of each file, the error file attached
+        reply = self._reply_to("rita@retailer-one.example")
+        self.assertEqual(reply["subject"], "Re: Orders of Monday")
+        self.assertIn("PO-1.csv: imported, request PO-1", reply["body"])
+        self.assertIn(
+            "PO-2.CSV: not imported, nothing was created: 1 problem(s)", reply["body"]
+        )
+        attachments = {
+            name: content for name, content, _mimetype in reply["attachments"]
+        }
+        self.assertEqual(list(attachments), ["PO-2.CSV.errors.csv"])
+        self.assertIn(b"Unknown product NOPE", attachments["PO-2.CSV.errors.csv"])
+
+    def test_file_bytes_are_kept_as_sent(self):
+        content = csv_file("PO-3").replace(
+            b"Jane Customer", "Zoé Éluard".encode("cp1252")
+        )
+        # text/csv without charset: Odoo itself would read it as UTF-8
+        self._send("rita@retailer-one.example", attachment_part("PO-3.csv", content))
+        drop = self._drops()
+        self.assertEqual(drop._b2b_content(), content)
+        self.assertEqual(drop.state, "imported")
+        self.assertEqual(drop.order_id.partner_shipping_id.name, "Zoé Éluard")
+
+    def test_notification_address_of_the_connection_is_accepted(self):
+        self.connection.notify_emails = (
+            "buyer@elsewhere.example, edi@retailer-one.example"
+        )
+        self._send(
+            "EDI <edi@retailer-one.example>",
+            attachment_part("PO-4.csv", csv_file("PO-4")),
+        )
+        self.assertEqual(self._drops().state, "imported")
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_unknown_sender_gets_a_reply_and_nothing_is_created(self):
+        self._send(
+            "mallory@evil.example", attachment_part("PO-5.csv", csv_file("PO-5"))
+        )
+        self.assertFalse(self._drops())
+        self.assertFalse(
+            self.env["sale.order"].search([("client_order_ref", "=", "PO-5")])
+        )
+        reply = self._reply_to("mallory@evil.example")
+        self.assertIn(
+            "mallory@evil.example is not the address of a retailer connected to us",
+            reply["body"],
+        )
+        self.assertIn("nothing was imported", reply["body"])
+        self.assertEqual(
+            self.alias.alias_status,
+            "not_tested",
+            "a refused sender is not an alias error",
+        )
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_mail_without_csv_gets_a_reply(self):
+        self._send(
+            "rita@retailer-one.example",
+            attachment_part("order.pdf", b"%PDF-1.4", "application/pdf"),
+        )
+        self.assertFalse(self._drops())
+        reply = self._reply_to("rita@retailer-one.example")
+        self.assertIn("It has no CSV file attached", reply["body"])
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_suspended_connection_gets_a_reply(self):
+        self.connection.state = "suspended"
+        self._send(
+            "rita@retailer-one.example", attachment_part("PO-6.csv", csv_file("PO-6"))
+        )
+        self.assertFalse(self._drops())
+        reply = self._reply_to("rita@retailer-one.example")
+        self.assertIn("is not connected", reply["body"])
