@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools.sql import create_index
 
 from ..tools.deadline import remaining_parts
 
@@ -184,6 +185,27 @@ class B2bDeadlineMixin(models.AbstractModel):
             domain = ["!"] + expression.normalize_domain(domain)
         return domain
 
+    def init(self):
+        super().init()
+        if self._abstract:
+            return
+        # Partial indexes: the scheduled actions and the dashboard look for the
+        # few open requests and orders, never the years of closed ones.
+        create_index(
+            self.env.cr,
+            f"{self._table}_b2b_open_request_deadline_idx",
+            self._table,
+            ["b2b_answer_deadline"],
+            where="b2b_state = 'request'",
+        )
+        create_index(
+            self.env.cr,
+            f"{self._table}_b2b_open_order_deadline_idx",
+            self._table,
+            ["b2b_ship_deadline"],
+            where="b2b_state = 'order'",
+        )
+
     # CRUD ------------------------------------------------------------------
 
     @api.model_create_multi
@@ -227,6 +249,7 @@ class B2bDeadlineMixin(models.AbstractModel):
                 raise UserError(_("The shipping fee cannot be negative."))
         self._b2b_change_state("answered", _("Request answered."), {"b2b_answered_at": now})
         self._b2b_notify_partner("answered")
+        self._b2b_emit_event("request.answered")
         return True
 
     def action_b2b_decline(self, reason=None):
@@ -241,6 +264,7 @@ class B2bDeadlineMixin(models.AbstractModel):
             {"b2b_decline_reason": reason},
         )
         self._b2b_notify_partner("declined")
+        self._b2b_emit_event("request.declined")
         return True
 
     def action_b2b_convert(self):
@@ -257,6 +281,7 @@ class B2bDeadlineMixin(models.AbstractModel):
                 {"b2b_ship_deadline": connection.compute_deadline(now, connection.ship_delay_hours)},
             )
         self._b2b_notify_supplier(_("The retailer turned the request into an order."))
+        self._b2b_emit_event("order.confirmed")
         return True
 
     def action_b2b_reopen(self):
@@ -383,6 +408,16 @@ class B2bDeadlineMixin(models.AbstractModel):
 
     def _b2b_on_expired(self):
         """Called after requests expired (outbound events hook in here)."""
+        self._b2b_emit_event("request.expired")
+
+    def _b2b_emit_event(self, event_type, payload=None):
+        """Tell the partner's system what happened (outbound webhook events).
+
+        ``payload`` is the event's data; by default the side builds it from
+        the record as it now stands. Sales send them to the retailer's webhook
+        URL (``b2b.event``); a side without such a channel sends nothing.
+        """
+        return False
 
     def _b2b_template_xmlid(self, event):
         raise NotImplementedError

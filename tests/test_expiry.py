@@ -36,3 +36,15 @@ class TestExpiry(B2bCommon):
             overdue = self._create_request(b2b_answer_deadline=NOW - timedelta(minutes=1))
             cron.method_direct_trigger()
         self.assertEqual(overdue.b2b_state, "expired")
+
+    def test_open_requests_and_orders_have_partial_indexes(self):
+        # The expiry cron and the dashboard must not scan closed requests.
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sale_order' "
+            "AND indexname LIKE 'sale_order_b2b_open_%%'"
+        )
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("WHERE ((b2b_state)::text = 'request'::text)",
+                      indexes["sale_order_b2b_open_request_deadline_idx"])
+        self.assertIn("WHERE ((b2b_state)::text = 'order'::text)",
+                      indexes["sale_order_b2b_open_order_deadline_idx"])
