@@ -185,10 +185,8 @@ class B2bDeadlineMixin(models.AbstractModel):
             domain = ["!"] + expression.normalize_domain(domain)
         return domain
 
-    def init(self):
-        super().init()
-        if self._abstract:
-            return
+    def _b2b_init_indexes(self):
+        """Called from the inheriting model's ``init()`` (sale's own does not chain)."""
         # Partial indexes: the scheduled actions and the dashboard look for the
         # few open requests and orders, never the years of closed ones.
         create_index(
