@@ -1300,7 +1300,8 @@ def cmd_run(args):
                 pg.drop(DEMO_DB)  # the next run starts it afresh
             for problem in problems:
                 say(f"  {problem}")
-            raise Failure(f"{what} failed (exit code {rc}); see {log_path}")
+            code = f" (exit code {rc})" if rc else ""
+            raise Failure(f"{what} failed{code}; see {log_path}")
         cmd = odoo_command(
             odoo,
             pg,
@@ -1363,7 +1364,8 @@ def cmd_lint(args):
     failed = []
     say("ruff check")
     if subprocess.run(
-        [*py, "-m", "ruff", "check", "--no-fix", "."], cwd=str(ROOT)
+        [*py, "-m", "ruff", "check", "--no-fix", "--output-format=concise", "."],
+        cwd=str(ROOT),
     ).returncode:
         failed.append("ruff")
     # pylint-odoo reads the module's name from its folder: lint the link
