@@ -1164,18 +1164,29 @@ def cmd_test(args):
 
 
 def cmd_test_core(args):
+    """Odoo's own tests of CORE_MODULES, run as Odoo runs them, with the addon.
+
+    One Odoo run on a fresh database installs the modules and the addon with
+    demo data and --test-enable: each module's at_install tests run right
+    after it is installed (as in Odoo's own CI), and the post_install tests,
+    most of them, run once everything, the addon included, is installed.
+    """
     install_deps()
     odoo = require_odoo()
     say(f"using {odoo.describe()}")
     pg = Postgres().acquire()
     db = f"b2b_core_{os.getpid()}"
     tags = ",".join(f"/{m}" for m in CORE_MODULES)
-    env = odoo_env(odoo, pg)
+    log_path = LOGS / f"core-{os.getpid()}.log"
+    log = odoo_log.OdooLog(module=None)
+    started = time.time()
     try:
         drop_stale_test_databases(pg)
         pg.drop(db)
-        install_log = LOGS / f"core-install-{os.getpid()}.log"
-        say(f"installing {', '.join(CORE_MODULES)} and {ADDON} with demo data in {db}")
+        say(
+            f"installing {', '.join(CORE_MODULES)} and {ADDON} with demo data in {db}, "
+            f"with Odoo's tests {tags}; log {log_path.relative_to(ROOT)}"
+        )
         rc = stream_process(
             odoo_command(
                 odoo,
@@ -1183,25 +1194,6 @@ def cmd_test_core(args):
                 db,
                 "-i",
                 ",".join([*CORE_MODULES, ADDON]),
-                "--stop-after-init",
-                "--no-http",
-                "--max-cron-threads=0",
-            ),
-            install_log,
-            env,
-            echo=important,
-        )
-        if rc or pg.module_state(db, ADDON) != "installed":
-            raise Failure(f"installation failed (exit code {rc}); see {install_log}")
-        log_path = LOGS / f"core-test-{os.getpid()}.log"
-        say(f"running Odoo's tests {tags} with {ADDON} installed; log {log_path}")
-        log = odoo_log.OdooLog(module=None)
-        started = time.time()
-        rc = stream_process(
-            odoo_command(
-                odoo,
-                pg,
-                db,
                 "--test-enable",
                 f"--test-tags={tags}",
                 "--stop-after-init",
@@ -1212,23 +1204,31 @@ def cmd_test_core(args):
                 "--workers=0",
             ),
             log_path,
-            env,
+            odoo_env(odoo, pg),
             on_line=log.feed,
             timeout=int(os.environ.get("B2B_TEST_TIMEOUT", "7200")),
         )
+        state = pg.module_state(db, ADDON)
     finally:
         pg.drop(db)
         pg.release(quiet=True)
     counts = log.counts(expected_skips=[("*", "Odoo's own tests")])
     failed = counts["failed"]
-    print(flush=True)
-    say(f"Odoo's own tests ran for {time.time() - started:.0f}s")
+    problems = []
+    if state != "installed":
+        problems.append(f"{ADDON} did not install (module state: {state or 'unknown'})")
     if rc and not failed:
-        say(f"FAILED: Odoo exited with code {rc}")
-        failed = 1
+        problems.append(f"Odoo exited with code {rc}")
     if log.summary is None:
-        say("FAILED: Odoo reported no test result")
-        failed = max(failed, 1)
+        problems.append("Odoo reported no test result")
+    print(flush=True)
+    say(f"Odoo ran for {time.time() - started:.0f}s")
+    if counts["skipped"]:
+        say(f"{counts['skipped']} of Odoo's tests were skipped by Odoo")
+    for problem in problems:
+        say(f"FAILED: {problem}")
+    if problems and not failed:
+        failed = 1
     line = f"{counts['passed']} passed, {failed} failed"
     if counts["skipped"]:
         line += f", {counts['skipped']} skipped"

@@ -111,7 +111,8 @@ class OdooLog:
         self.summary = None  # dict of ints from the closing line
         self.problem_records = []  # ERROR / CRITICAL not caused by a test
         self.warnings = []
-        self.install_warnings = []  # before the first test started
+        self.install_warnings = []  # while modules load, before any test
+        self.loaded = False  # Odoo said "Modules loaded."
         self.critical = []
         self.demo_failures = []  # modules whose demo data failed to load
         self.line_no = 0
@@ -155,6 +156,8 @@ class OdooLog:
                     Skip(test_key(rec.logger, skipped["test"]), skipped["reason"])
                 )
                 return
+        if rec.logger == "odoo.modules.loading" and msg.startswith("Modules loaded."):
+            self.loaded = True
         if rec.logger == "odoo.tests.result":
             summary = SUMMARY_RE.match(msg)
             if summary:
@@ -171,11 +174,11 @@ class OdooLog:
                 self.problem_records.append(rec)
         elif rec.level == "WARNING":
             self.warnings.append(rec)
+            if not self.started and not self.loaded:
+                self.install_warnings.append(rec)
             demo_failed = DEMO_FAILED_RE.match(msg)
             if demo_failed:
                 self.demo_failures.append(demo_failed["module"])
-            if not self.started:
-                self.install_warnings.append(rec)
 
     # -- verdict --------------------------------------------------------
     def is_ours(self, key):

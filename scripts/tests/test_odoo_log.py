@@ -180,6 +180,21 @@ def test_install_warnings_naming_the_addon_are_fatal_until_tests_start():
     assert [r.msg for r in log.fatal_install_warnings()] == [access]
 
 
+def test_warnings_after_modules_loaded_are_not_install_warnings():
+    log = read(
+        line("Modules loaded.", logger="odoo.modules.loading"),
+        line(
+            'IrAsset: the path "b2b_dropship/static/tests/tours/**/*" did not '
+            "resolve to anything.",
+            level="WARNING",
+            logger="odoo.addons.base.models.ir_asset",
+        ),
+        line("Starting TestInstall.test_a ..."),
+        summary(run=1),
+    )
+    assert log.fatal_install_warnings() == []
+
+
 def test_counts_fall_back_on_odoos_summary_without_start_lines():
     log = read(summary(failed=1, run=5))
     counts = log.counts()
