@@ -37,6 +37,7 @@
         "report/picking_list_templates.xml",
         "wizard/b2b_reason_wizard_views.xml",
         "views/b2b_file_drop_views.xml",
+        "views/b2b_outbound_file_views.xml",
         "wizard/b2b_csv_upload_views.xml",
         "views/b2b_connection_views.xml",
         "views/product_template_views.xml",

@@ -1,5 +1,6 @@
 from . import b2b_csv_mapping
 from . import b2b_file_drop
+from . import b2b_outbound_file
 from . import b2b_csv_channel_mixin
 from . import b2b_connection
 from . import b2b_product_reference

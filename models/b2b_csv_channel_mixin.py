@@ -385,8 +385,16 @@ class B2bCsvChannelMixin(models.AbstractModel):
 
     @api.model
     def _cron_sftp_poll(self):
+        """Fetch the CSV drops of the connected retailers that use SFTP, and
+        write the shipment files of those that receive them."""
         connections = self.search(
-            [("sftp_enabled", "=", True), ("state", "=", "connected")]
+            [
+                "|",
+                "&",
+                ("sftp_enabled", "=", True),
+                ("state", "=", "connected"),
+                ("sftp_outbound_enabled", "=", True),
+            ]
         )
         for done, connection in enumerate(connections, start=1):
             connection._b2b_sftp_poll()
@@ -421,17 +429,18 @@ class B2bCsvChannelMixin(models.AbstractModel):
         return self._b2b_sftp_lock()
 
     def _b2b_sftp_poll(self):
-        """Fetch, store, import and move the files of the SFTP inbox.
+        """Fetch, store, import and move the files of the SFTP inbox, then
+        write the pending shipment files into the outbox.
 
-        :return: the number of files handled, or None when another worker
-            is polling this connection.
+        :return: the number of inbox files handled, or None when another
+            worker is polling this connection.
 
-        Each file is claimed (renamed to a hidden name in the inbox), read,
-        stored in the file history and committed, imported and committed,
-        then moved to the processed or error folder (its error file beside
-        it). A poll that breaks anywhere leaves the claim in the inbox: the
-        next one reads the file again, recognises it by its name and
-        checksum among the stored files, and only finishes what was not
+        Each inbox file is claimed (renamed to a hidden name in the inbox),
+        read, stored in the file history and committed, imported and
+        committed, then moved to the processed or error folder (its error
+        file beside it). A poll that breaks anywhere leaves the claim in the
+        inbox: the next one reads the file again, recognises it by its name
+        and checksum among the stored files, and only finishes what was not
         done. Nothing leaves the inbox before its import is committed.
         """
         self.ensure_one()
@@ -442,22 +451,26 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
             return None
         settings = self._b2b_sftp_settings()
-        owner = self._b2b_sftp_owner()
+        inbound = self.sftp_enabled and self.state == "connected"
+        outbound = self.sftp_outbound_enabled and self.env["b2b.outbound.file"].search(
+            [("connection_id", "=", self.id), ("state", "in", ("pending", "failed"))],
+            order="id",
+        )
+        if not inbound and not outbound:
+            return 0
         handled = 0
         error = False
         try:
             with sftp_client.SftpClient(settings) as sftp:
                 # a missing folder is told before any file is taken
                 sftp.check_folders()
-                names = [claim.name for claim in sftp.list_claims(owner)]
-                for name in sftp.list_inbox():
-                    claimed = sftp.claim(name, owner)
-                    if claimed:
-                        names.append(claimed)
-                for claimed in names:
-                    if not self._b2b_sftp_take(sftp, settings, claimed):
+                if inbound:
+                    handled, locked = self._b2b_sftp_fetch(sftp, settings)
+                    if not locked:
+                        # another worker took over after a commit: it goes on
                         return handled
-                    handled += 1
+                if outbound:
+                    outbound._b2b_write(sftp, settings)
         except sftp_client.SftpError as exc:
             error = self._b2b_sftp_error_message(exc)
             _logger.warning(
@@ -465,6 +478,19 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
         self._b2b_sftp_record_poll(error)
         return handled
+
+    def _b2b_sftp_fetch(self, sftp, settings):
+        """Handle the inbox files: (number handled, whether the lock is still held)."""
+        owner = self._b2b_sftp_owner()
+        names = [claim.name for claim in sftp.list_claims(owner)]
+        for name in sftp.list_inbox():
+            claimed = sftp.claim(name, owner)
+            if claimed:
+                names.append(claimed)
+        for handled, claimed in enumerate(names, start=1):
+            if not self._b2b_sftp_take(sftp, settings, claimed):
+                return handled, False
+        return len(names), True
 
     def _b2b_sftp_record_poll(self, error):
         values = {"sftp_last_poll_at": fields.Datetime.now(), "sftp_last_error": error}

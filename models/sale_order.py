@@ -353,6 +353,11 @@ class SaleOrder(models.Model):
         to the channels: recorded as a pending ``b2b.event`` for each order whose
         connection has a webhook URL, sent by the scheduled action. ``payload`` is
         the event's data; by default the order as the API shows it."""
+        if event_type == "shipment.confirmed" and payload is not None:
+            # connections that opted in also get a file in their SFTP outbox
+            self.env["b2b.outbound.file"]._b2b_queue_shipments(
+                [(order, payload) for order in self]
+            )
         orders = self.filtered(lambda order: order.b2b_connection_id.webhook_url)
         return self.env["b2b.event"]._b2b_create_outbound(
             [

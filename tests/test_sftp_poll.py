@@ -337,6 +337,114 @@ class TestSftpPoll(SshdCase, B2bCommon):
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual(self._drops().state, "imported")
 
+    # Shipment files ------------------------------------------------------------
+
+    def _shipment(self, reference="SH-1", number=1):
+        order = self._create_request(reference)
+        payload = {
+            "order": order.name,
+            "reference": reference,
+            "shipment": number,
+            "shipped_at": "2026-03-01 14:05:09",
+            "carrier": "DHL Express",
+            "tracking": [{"reference": "JD0001", "url": "https://t.example/JD0001"}],
+            "lines": [{"sku": "CHAIR-01", "retailer_sku": "R1-CHAIR", "quantity": 2.0}],
+        }
+        return order, payload
+
+    def _queue(self, order, payload):
+        return self.env["b2b.outbound.file"]._b2b_queue_shipments([(order, payload)])
+
+    def test_shipment_file_is_written_to_the_outbox(self):
+        self.connection.write({"sftp_outbound_enabled": True, "sftp_enabled": False})
+        (self.inbox / "SF-17.csv").write_bytes(csv_file("SF-17"))
+        outbound = self._queue(*self._shipment("SH-1", 2))
+        self.assertRecordValues(
+            outbound,
+            [
+                {
+                    "name": "shipment-SH-1-2.csv",
+                    "state": "pending",
+                    "order_id": self._orders().id,
+                }
+            ],
+        )
+        self._poll()
+        self.assertRecordValues(
+            outbound,
+            [
+                {
+                    "state": "sent",
+                    "attempts": 1,
+                    "remote_path": str(self.base / "out" / "shipment-SH-1-2.csv"),
+                }
+            ],
+        )
+        self.assertEqual(names(self.base / "out"), ["shipment-SH-1-2.csv"])
+        self.assertEqual(
+            (self.base / "out" / "shipment-SH-1-2.csv")
+            .read_bytes()
+            .decode()
+            .split("\r\n"),
+            [
+                "order_reference,sku,quantity_shipped,tracking_ref,carrier,shipped_at",
+                "SH-1,R1-CHAIR,2,JD0001,DHL Express,2026-03-01T14:05:09Z",
+                "",
+            ],
+        )
+        # inbound polling is off: the inbox is left alone
+        self.assertEqual(names(self.inbox), ["SF-17.csv"])
+        self._poll()
+        self.assertEqual(outbound.attempts, 1, "a written file is not written again")
+
+    def test_shipment_event_queues_the_file(self):
+        self.connection.sftp_outbound_enabled = True
+        order, payload = self._shipment("SH-4", 3)
+        order._b2b_emit_event("shipment.confirmed", payload)
+        order._b2b_emit_event("order.cancelled", {"reference": "SH-4", "reason": "x"})
+        outbound = self.env["b2b.outbound.file"].search([("order_id", "=", order.id)])
+        self.assertRecordValues(
+            outbound, [{"name": "shipment-SH-4-3.csv", "state": "pending"}]
+        )
+
+    def test_no_shipment_file_without_opting_in(self):
+        self.assertFalse(self._queue(*self._shipment()))
+
+    def test_shipment_file_write_cut_is_written_again_once(self):
+        self.connection.sftp_outbound_enabled = True
+        outbound = self._queue(*self._shipment("SH-2"))
+        proxy = self._through_proxy()
+        original = SftpClient.write_atomic
+
+        def cut_then_write(client, *args, **kwargs):
+            proxy.cut()
+            return original(client, *args, **kwargs)
+
+        with patch.object(SftpClient, "write_atomic", cut_then_write):
+            self._poll()
+        self.assertRecordValues(outbound, [{"state": "failed", "attempts": 1}])
+        self.assertIn("broke while", outbound.last_error)
+        self.assertIn("broke while", self.connection.sftp_last_error)
+        self.assertEqual(names(self.base / "out"), [])
+        self._poll()
+        self.assertRecordValues(
+            outbound, [{"state": "sent", "attempts": 2, "last_error": False}]
+        )
+        self.assertEqual(names(self.base / "out"), ["shipment-SH-2-1.csv"])
+
+    def test_missing_outbox_keeps_the_file_pending(self):
+        self.connection.sftp_outbound_enabled = True
+        (self.base / "out").rmdir()
+        outbound = self._queue(*self._shipment("SH-3"))
+        self._poll()
+        self.assertEqual(outbound.state, "pending")
+        self.assertIn(
+            "Folder missing: the outbox folder", self.connection.sftp_last_error
+        )
+        (self.base / "out").mkdir()
+        self._poll()
+        self.assertEqual(outbound.state, "sent")
+
 
 @tagged("post_install", "-at_install")
 class TestSftpConcurrentPolls(SshdCase, TransactionCase):
