@@ -497,7 +497,13 @@ class Postgres:
     # -- identity ----------------------------------------------------------
     @property
     def data_dir(self):
-        return self.root / "data"
+        # The real path: the postgres user may not be able to go through
+        # .state when .state/pg links to a folder of its own.
+        return Path(os.path.realpath(self.root)) / "data"
+
+    @property
+    def log_file(self):
+        return Path(os.path.realpath(self.root)) / "postgresql.log"
 
     def env(self):
         env = dict(os.environ)
@@ -599,7 +605,7 @@ class Postgres:
                 "postgresql) or name a server with PGHOST/PGPORT/PGUSER/PGPASSWORD"
             )
         say(f"creating a private PostgreSQL cluster in {self.root}")
-        self._as_owner(
+        result = self._as_owner(
             [
                 initdb,
                 "-D",
@@ -613,9 +619,12 @@ class Postgres:
                 "--locale=C",
                 "-N",
             ],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if result.returncode:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise Failure(f"initdb failed: {result.stderr.strip()}")
         settings = {
             "listen_addresses": "''",
             "port": self.info["port"],
@@ -649,7 +658,7 @@ class Postgres:
                 "-D",
                 str(self.data_dir),
                 "-l",
-                str(self.root / "postgresql.log"),
+                str(self.log_file),
                 "-w",
                 "-t",
                 "120",
@@ -664,7 +673,7 @@ class Postgres:
         if result.returncode:
             raise Failure(
                 "the private PostgreSQL cluster did not start: "
-                f"{result.stderr.strip()} (see {self.root / 'postgresql.log'})"
+                f"{result.stderr.strip()} (see {self.log_file})"
             )
 
     def stop(self, quiet=False):
