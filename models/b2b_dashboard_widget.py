@@ -55,7 +55,7 @@ class B2bDashboardWidget(models.Model):
 
     _name = "b2b.dashboard.widget"
     _description = "B2B Dashboard Widget"
-    _order = "user_id, sequence, id"
+    _order = "sequence, id"
 
     name = fields.Char(required=True)
     user_id = fields.Many2one(
@@ -435,6 +435,10 @@ class B2bDashboardWidget(models.Model):
         """{widget id: (total, unread, first ids)} in one SQL query for all widgets."""
         if not self:
             return {}
+        rows = self.env.execute_query(self._b2b_figures_sql(with_records))
+        return {widget_id: (total, unread, ids) for widget_id, total, unread, ids in rows}
+
+    def _b2b_figures_sql(self, with_records=False):
         parts = []
         for widget in self:
             try:
@@ -445,14 +449,25 @@ class B2bDashboardWidget(models.Model):
                 _logger.warning("Dashboard widget %s has an unusable filter", widget.id)
                 parts.append(SQL("(SELECT %s, -1::bigint, 0::bigint, ARRAY[]::int[])", widget.id))
                 continue
-            record_id = SQL.identifier(query.table, "id")
             if widget.alert_dashboard:
-                unread = SQL(
-                    "count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM b2b_dashboard_widget_seen s "
-                    "WHERE s.widget_id = %s AND s.kind = 'read' AND s.res_id = %s))",
-                    widget.id,
-                    record_id,
+                # a join, not a NOT EXISTS per row: PostgreSQL hashes the
+                # snapshot once and matches every record against it
+                seen = query.make_alias(query.table, "b2b_seen")
+                query.add_join(
+                    "LEFT JOIN",
+                    seen,
+                    SQL(
+                        "(SELECT res_id FROM b2b_dashboard_widget_seen "
+                        "WHERE widget_id = %s AND kind = 'read')",
+                        widget.id,
+                    ),
+                    SQL(
+                        "%s = %s",
+                        SQL.identifier(seen, "res_id"),
+                        SQL.identifier(query.table, "id"),
+                    ),
                 )
+                unread = SQL("count(*) FILTER (WHERE %s IS NULL)", SQL.identifier(seen, "res_id"))
             else:
                 unread = SQL("0")
             counts = query.select(SQL("count(*) AS total"), SQL("%s AS unread", unread))
@@ -469,8 +484,7 @@ class B2bDashboardWidget(models.Model):
                     counts,
                 )
             )
-        rows = self.env.execute_query(SQL(" UNION ALL ").join(parts))
-        return {widget_id: (total, unread, ids) for widget_id, total, unread, ids in rows}
+        return SQL(" UNION ALL ").join(parts)
 
     def _b2b_snapshot(self, kind):
         """Make the records matching now the known ones of ``kind``.

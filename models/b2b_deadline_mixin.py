@@ -203,6 +203,15 @@ class B2bDeadlineMixin(models.AbstractModel):
             ["b2b_ship_deadline"],
             where="b2b_state = 'order'",
         )
+        # The dashboard's widgets pick the first rows of one state in date
+        # order ("expired, latest first", "shipped in the last 14 days").
+        for column in ("b2b_answer_deadline", "b2b_answered_at", "b2b_shipped_at"):
+            create_index(
+                self.env.cr,
+                f"{self._table}_b2b_state_{column}_idx",
+                self._table,
+                ["b2b_state", column],
+            )
 
     # CRUD ------------------------------------------------------------------
 
