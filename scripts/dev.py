@@ -526,6 +526,12 @@ class Postgres:
             f"--db_user={PG_ROLE}",
         ]
 
+    def identity(self):
+        """Which server this is, for cache keys."""
+        if not self.external:
+            return "private"
+        return ":".join(os.environ.get(k, "") for k in ("PGHOST", "PGPORT", "PGUSER"))
+
     def describe(self):
         if self.external:
             return "PostgreSQL named by PG* variables ({}:{})".format(
@@ -811,7 +817,7 @@ def check_odoo_log(path, module=None):
     return log
 
 
-def template_name(odoo, demo):
+def template_name(odoo, pg, demo):
     """Name of the cached database holding the addon's dependencies.
 
     The key changes with the dependencies, the Odoo version and whether
@@ -824,6 +830,7 @@ def template_name(odoo, demo):
             "odoo_dir": str(odoo.package_dir),
             "data_dir": str(DATA_DIR),
             "demo": demo,
+            "server": pg.identity(),
             "format": 1,
         },
         sort_keys=True,
@@ -834,7 +841,7 @@ def template_name(odoo, demo):
 def ensure_template(odoo, pg, demo=False):
     """A database with the addon's dependencies installed (demo data or not)."""
     depends = sorted(manifest()["depends"])
-    name = template_name(odoo, demo)
+    name = template_name(odoo, pg, demo)
     what = "with demo data" if demo else "without demo data"
     with flock(f"{name}.lock"):
         if pg.exists(name):
@@ -881,17 +888,20 @@ def ensure_template(odoo, pg, demo=False):
                     + (f", not installed: {', '.join(missing)}" if missing else "")
                     + f"); see {log_path}"
                 )
-            pg.psql(f'ALTER DATABASE "{build}" RENAME TO "{name}"')
-            pg.psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
             source = DATA_DIR / "filestore" / build
+            shutil.rmtree(DATA_DIR / "filestore" / name, ignore_errors=True)
             if source.is_dir():
                 os.replace(source, DATA_DIR / "filestore" / name)
+            pg.psql(f'ALTER DATABASE "{build}" RENAME TO "{name}"')
+            pg.psql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         except BaseException:
             pg.drop(build)
+            if not pg.exists(name):
+                shutil.rmtree(DATA_DIR / "filestore" / name, ignore_errors=True)
             raise
         say(f"template database {name} built in {time.time() - started:.0f}s")
     if not pg.external:
-        current = {template_name(odoo, False), template_name(odoo, True)}
+        current = {template_name(odoo, pg, False), template_name(odoo, pg, True)}
         for old in pg.databases("b2b\\_tmpl\\_%"):
             if old not in current:
                 pg.psql(f'ALTER DATABASE "{old}" ALLOW_CONNECTIONS true', check=False)
