@@ -19,3 +19,6 @@ from . import b2b_dashboard_widget
 from . import b2b_dashboard_widget_seen
 from . import res_users_settings
 from . import mail_alias
+from . import delivery_carrier
+from . import stock_move
+from . import stock_picking

@@ -14,3 +14,8 @@ class ResCompany(models.Model):
         help="Address of the terms retailers must accept to connect. "
         "A connection can name its own.",
     )
+    b2b_late_shipment_emails = fields.Char(
+        string="Late Shipment E-mails",
+        help="Comma-separated addresses e-mailed once when a B2B order misses its ship "
+        "deadline. Empty: only an activity for the salesperson.",
+    )

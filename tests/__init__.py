@@ -8,3 +8,5 @@ from . import test_csv_import
 from . import test_dashboard
 from . import test_sftp_poll
 from . import test_mail_drop
+from . import test_shipping
+from . import test_packing_slip
