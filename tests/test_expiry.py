@@ -37,14 +37,13 @@ class TestExpiry(B2bCommon):
             cron.method_direct_trigger()
         self.assertEqual(overdue.b2b_state, "expired")
 
-    def test_open_requests_and_orders_have_partial_indexes(self):
-        # The expiry cron and the dashboard must not scan closed requests.
+    def test_open_requests_and_orders_are_indexed_by_state_and_deadline(self):
+        # The expiry and late-shipment crons must not scan closed requests.
         self.env.cr.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sale_order' "
-            "AND indexname LIKE 'sale_order_b2b_open_%%'"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'sale_order'"
         )
         indexes = dict(self.env.cr.fetchall())
-        self.assertIn("WHERE ((b2b_state)::text = 'request'::text)",
-                      indexes["sale_order_b2b_open_request_deadline_idx"])
-        self.assertIn("WHERE ((b2b_state)::text = 'order'::text)",
-                      indexes["sale_order_b2b_open_order_deadline_idx"])
+        for column in ("b2b_answer_deadline", "b2b_ship_deadline"):
+            self.assertIn(
+                f"(b2b_state, {column})", indexes[f"sale_order_b2b_state_{column}_idx"]
+            )
