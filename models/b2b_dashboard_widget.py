@@ -37,7 +37,7 @@ SORT_SPECS = {
 }
 MAX_ROWS = 50
 DIGEST_MAX_LINES = 20
-REQUEST_COLUMNS = ["reference", "retailer", "retailer_reference", "remaining_time", "amount"]
+REQUEST_COLUMNS = ["reference", "retailer", "retailer_reference", "remaining_time"]
 ORDER_COLUMNS = ["reference", "retailer", "city", "country", "remaining_time"]
 SHIPPED_COLUMNS = ["reference", "retailer", "city", "country", "tracking"]
 
@@ -635,7 +635,7 @@ class B2bDashboardWidget(models.Model):
                 "domain": "[('b2b_state', '=', 'expired')]",
                 "width": "33",
                 "sort_order": "answer_deadline_desc",
-                "columns": ["reference", "retailer", "retailer_reference", "remaining_time"],
+                "columns": REQUEST_COLUMNS,
                 "alert": True,
                 "color": 1,
             },

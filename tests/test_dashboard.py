@@ -143,7 +143,10 @@ class TestDashboard(B2bCommon):
         self.assertEqual(late["res_model"], "sale.order")
         request = dashboard[W_LATER]["records"][0]
         self.assertEqual(request["columns"]["retailer_reference"], "REQ-61")
-        self.assertIn("40.00", request["columns"]["amount"])
+        self.assertNotIn("amount", request["columns"], "only the chosen columns")
+        answered = dashboard[W_ANSWERED]["records"][0]
+        self.assertIn("40.00", answered["columns"]["amount"])
+        self.assertEqual(answered["columns"]["state"], "Answered")
         # print-all is offered on the widgets of orders to ship only
         printable = {name for name, widget in dashboard.items() if widget["can_print_all"]}
         if hasattr(self.env["sale.order"], "action_b2b_print_unprinted_slips"):

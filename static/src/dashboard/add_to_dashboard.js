@@ -2,7 +2,6 @@ import { Component } from "@odoo/owl";
 import { DropdownItem } from "@web/core/dropdown/dropdown_item";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
-import { useService } from "@web/core/utils/hooks";
 
 // The models a dashboard widget can show (b2b.dashboard.widget.res_model).
 export const DASHBOARD_MODELS = ["sale.order"];
@@ -17,19 +16,17 @@ export class B2bAddToDashboard extends Component {
     static components = { DropdownItem };
     static props = {};
 
-    setup() {
-        this.orm = useService("orm");
-        this.action = useService("action");
-    }
-
     async addToDashboard() {
-        const { config, searchModel } = this.env;
-        const action = await this.orm.call("b2b.dashboard.widget", "action_create_from_search", [
+        // The services are taken from env, not useService: selecting the item
+        // closes the menu and destroys this component, and useService would
+        // leave the answer of the server unhandled.
+        const { config, searchModel, services } = this.env;
+        const action = await services.orm.call("b2b.dashboard.widget", "action_create_from_search", [
             config.getDisplayName(),
             searchModel.resModel,
             searchModel.domainString,
         ]);
-        await this.action.doAction(action);
+        await services.action.doAction(action);
     }
 }
 

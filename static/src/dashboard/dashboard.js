@@ -24,12 +24,55 @@ const WIDTH_CLASSES = {
 };
 
 /**
+ * One widget: its records with their live remaining time, its counters and
+ * its tool menu.
+ */
+export class B2bDashboardWidget extends Component {
+    static template = "b2b_dropship.DashboardWidget";
+    static components = { Dropdown, DropdownItem };
+    static props = {
+        widget: Object,
+        now: Number,
+        dashboard: Object,
+    };
+
+    /** The column holding the link to the record: the reference, else the first one. */
+    linkColumn() {
+        const codes = this.props.widget.columns.map((column) => column.code);
+        return codes.includes("reference") ? "reference" : codes[0];
+    }
+
+    remaining(record) {
+        if (!record.deadlineDate) {
+            return { text: record.columns.remaining_time || "", status: "" };
+        }
+        return remainingTime(record.deadlineDate, this.props.now, record.b2b_state);
+    }
+
+    cellText(record, code) {
+        if (code === "remaining_time") {
+            return this.remaining(record).text;
+        }
+        const value = record.columns[code] || "";
+        return code === this.linkColumn() && !value ? record.name : value;
+    }
+
+    cellClass(record, code) {
+        if (code !== "remaining_time") {
+            return "";
+        }
+        const status = this.remaining(record).status;
+        return { late: "text-danger", soon: "text-warning" }[status] || "";
+    }
+}
+
+/**
  * The supplier's dashboard: the user's widgets, their counters and first
  * records, all from b2b.dashboard.widget.get_dashboard().
  */
 export class B2bDashboard extends Component {
     static template = "b2b_dropship.Dashboard";
-    static components = { Dropdown, DropdownItem };
+    static components = { B2bDashboardWidget, Dropdown, DropdownItem };
     static props = { ...standardActionServiceProps };
 
     setup() {
@@ -38,6 +81,15 @@ export class B2bDashboard extends Component {
         this.dialog = useService("dialog");
         this.counter = useService("b2b_dashboard_counter");
         this.state = useState({ widgets: [], loaded: false, now: Date.now() });
+        // what the widgets may ask of the dashboard
+        this.dashboardActions = {
+            openRecord: (record) => this.openRecord(record),
+            openAll: (widget) => this.openAll(widget),
+            resetCounter: (widget) => this.resetCounter(widget),
+            editWidget: (widget) => this.editWidget(widget),
+            removeWidget: (widget) => this.removeWidget(widget),
+            printAll: () => this.printAll(),
+        };
 
         onWillStart(() => this.load());
         onMounted(() => {
@@ -77,35 +129,6 @@ export class B2bDashboard extends Component {
 
     widthClass(widget) {
         return WIDTH_CLASSES[widget.width] || WIDTH_CLASSES[50];
-    }
-
-    /** The column holding the link to the record: the reference, else the first one. */
-    linkColumn(widget) {
-        const codes = widget.columns.map((column) => column.code);
-        return codes.includes("reference") ? "reference" : codes[0];
-    }
-
-    remaining(record) {
-        if (!record.deadlineDate) {
-            return { text: record.columns.remaining_time || "", status: "" };
-        }
-        return remainingTime(record.deadlineDate, this.state.now, record.b2b_state);
-    }
-
-    cellText(widget, record, code) {
-        if (code === "remaining_time") {
-            return this.remaining(record).text;
-        }
-        const value = record.columns[code] || "";
-        return code === this.linkColumn(widget) && !value ? record.name : value;
-    }
-
-    cellClass(record, code) {
-        if (code !== "remaining_time") {
-            return "";
-        }
-        const status = this.remaining(record).status;
-        return { late: "text-danger", soon: "text-warning" }[status] || "";
     }
 
     // Handlers ------------------------------------------------------------
