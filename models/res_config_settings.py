@@ -8,3 +8,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.b2b_instant_ordering", readonly=False
     )
     b2b_terms_url = fields.Char(related="company_id.b2b_terms_url", readonly=False)
+    b2b_late_shipment_emails = fields.Char(
+        related="company_id.b2b_late_shipment_emails", readonly=False
+    )

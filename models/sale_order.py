@@ -168,7 +168,9 @@ class SaleOrder(models.Model):
         # A partly shipped order stays a sale, so that what was delivered can be
         # invoiced: only the deliveries still to ship are cancelled.
         partly_shipped = self.filtered(
-            lambda order: any(picking.state == "done" for picking in order._b2b_customer_pickings())
+            lambda order: any(
+                picking.state == "done" for picking in order._b2b_customer_pickings()
+            )
         )
         partly_shipped._b2b_pending_pickings().action_cancel()
         for order in partly_shipped:
@@ -176,7 +178,8 @@ class SaleOrder(models.Model):
                 body=_("The deliveries still to ship were cancelled; what was shipped stays."),
                 subtype_xmlid="mail.mt_note",
             )
-        (self - partly_shipped).with_context(disable_cancel_warning=True)._action_cancel()
+        unshipped = self - partly_shipped
+        unshipped.with_context(disable_cancel_warning=True)._action_cancel()
 
     # Retailer portal --------------------------------------------------------
 
@@ -369,7 +372,9 @@ class SaleOrder(models.Model):
 
     def _b2b_change_state(self, state, message, extra_values=None):
         cancelled_orders = (
-            self.filtered(lambda order: order.b2b_state == "order") if state == "cancelled" else self.browse()
+            self.filtered(lambda order: order.b2b_state == "order")
+            if state == "cancelled"
+            else self.browse()
         )
         result = super()._b2b_change_state(state, message, extra_values)
         for order in cancelled_orders:
@@ -386,9 +391,9 @@ class SaleOrder(models.Model):
             "shipped": [
                 {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(
-                    self._b2b_customer_pickings().filtered(lambda p: p.state == "done").move_ids.filtered(
-                        lambda move: move.state == "done"
-                    ),
+                    self._b2b_customer_pickings()
+                    .filtered(lambda p: p.state == "done")
+                    .move_ids.filtered(lambda move: move.state == "done"),
                     "quantity",
                 )
             ],
@@ -397,16 +402,21 @@ class SaleOrder(models.Model):
     def _b2b_customer_pickings(self):
         """The order's deliveries to the end customer, cancelled ones left out."""
         return self.picking_ids.filtered(
-            lambda picking: picking.location_dest_id.usage == "customer" and picking.state != "cancel"
+            lambda picking: picking.location_dest_id.usage == "customer"
+            and picking.state != "cancel"
         )
 
     def _b2b_pending_pickings(self):
-        return self._b2b_customer_pickings().filtered(lambda picking: picking.state != "done")
+        return self._b2b_customer_pickings().filtered(
+            lambda picking: picking.state != "done"
+        )
 
     def _b2b_shipment_pickings(self, number=None):
         """Pickings of one shipment (the last one by default)."""
         self.ensure_one()
-        done = self._b2b_customer_pickings().filtered(lambda picking: picking.state == "done")
+        done = self._b2b_customer_pickings().filtered(
+            lambda picking: picking.state == "done"
+        )
         if number is None:
             number = max(done.mapped("b2b_shipment_number") or [0])
         return done.filtered(lambda picking: picking.b2b_shipment_number == number)
@@ -414,12 +424,16 @@ class SaleOrder(models.Model):
     def _b2b_retailer_references(self):
         """{product id: b2b.product.reference} of the order's connection."""
         self.ensure_one()
-        references = self.env["b2b.product.reference"].sudo().search(
-            [
-                ("connection_id", "=", self.b2b_connection_id.id),
-                ("product_id", "in", self.order_line.product_id.ids),
-            ],
-            order="id",
+        references = (
+            self.env["b2b.product.reference"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", self.b2b_connection_id.id),
+                    ("product_id", "in", self.order_line.product_id.ids),
+                ],
+                order="id",
+            )
         )
         result = {}
         for reference in references:
@@ -427,14 +441,16 @@ class SaleOrder(models.Model):
         return result
 
     def _b2b_quantities_by_sku(self, moves, field):
-        """[(our sku, retailer sku, quantity)] of ``moves``, summed per product in its unit."""
+        """[(our sku, retailer sku, quantity)] of ``moves``, per product in its unit."""
         self.ensure_one()
         references = self._b2b_retailer_references()
         quantities = moves._b2b_quantities_by_product(field)
         return [
             (
                 product.default_code or product.display_name,
-                references[product.id].retailer_sku if product.id in references else False,
+                references[product.id].retailer_sku
+                if product.id in references
+                else False,
                 quantity,
             )
             for product, quantity in quantities.items()
@@ -448,7 +464,7 @@ class SaleOrder(models.Model):
         return self._b2b_pending_pickings() or self._b2b_shipment_pickings()
 
     def _b2b_slip_lang(self, pickings=None):
-        """The language chosen when the shipment was confirmed, else the connection's."""
+        """The language chosen at shipment confirmation, else the connection's."""
         self.ensure_one()
         installed = dict(self.env["res.lang"].get_installed())
         chosen = [
@@ -456,7 +472,11 @@ class SaleOrder(models.Model):
             for lang in (pickings or self.env["stock.picking"]).mapped("b2b_slip_lang")
             if lang in installed
         ]
-        candidates = [self.b2b_connection_id.lang, self.partner_shipping_id.lang, self.env.lang]
+        candidates = [
+            self.b2b_connection_id.lang,
+            self.partner_shipping_id.lang,
+            self.env.lang,
+        ]
         return (chosen and chosen[-1]) or next(
             (lang for lang in candidates if lang in installed), "en_US"
         )
@@ -484,7 +504,11 @@ class SaleOrder(models.Model):
             "res_model": "b2b.shipment.confirm",
             "view_mode": "form",
             "target": "new",
-            "context": {"active_model": self._name, "active_id": self.id, "active_ids": self.ids},
+            "context": {
+                "active_model": self._name,
+                "active_id": self.id,
+                "active_ids": self.ids,
+            },
         }
 
     def _b2b_check_can_ship(self):
@@ -496,9 +520,11 @@ class SaleOrder(models.Model):
                 )
 
     def action_b2b_print_packing_slip(self):
-        """Print the packing slips of these orders, at any time, and mark them printed."""
+        """Print the packing slips of these orders (at any time); mark them printed."""
         self.write({"b2b_slip_printed": True})
-        return self.env.ref("b2b_dropship.action_report_packing_slip").report_action(self)
+        return self.env.ref("b2b_dropship.action_report_packing_slip").report_action(
+            self
+        )
 
     @api.model
     def action_b2b_print_unprinted_slips(self):
@@ -513,7 +539,9 @@ class SaleOrder(models.Model):
                 "tag": "display_notification",
                 "params": {
                     "title": _("Packing Slips"),
-                    "message": _("Every order to ship already has its packing slip printed."),
+                    "message": _(
+                        "Every order to ship already has its packing slip printed."
+                    ),
                     "type": "info",
                     "sticky": False,
                 },
@@ -553,7 +581,9 @@ class SaleOrder(models.Model):
         if shipping_cost < 0:
             raise UserError(_("The shipping cost cannot be negative."))
         pickings = self._b2b_pending_pickings()
-        pickings.filtered(lambda picking: picking.state in ("confirmed", "waiting", "assigned")).action_assign()
+        pickings.filtered(
+            lambda picking: picking.state in ("confirmed", "waiting", "assigned")
+        ).action_assign()
         plan = pickings._b2b_shipment_plan()
         self._b2b_check_shipment_quantities(quantities, plan, allow_more)
         with_quantity = pickings._b2b_set_shipment_quantities(quantities, plan)
@@ -568,7 +598,9 @@ class SaleOrder(models.Model):
                     pickings=", ".join(not_done.mapped("name")),
                 )
             )
-        number = max(self._b2b_customer_pickings().mapped("b2b_shipment_number") or [0]) + 1
+        number = (
+            max(self._b2b_customer_pickings().mapped("b2b_shipment_number") or [0]) + 1
+        )
         with_quantity.write(
             {
                 "b2b_shipment_number": number,
@@ -608,11 +640,14 @@ class SaleOrder(models.Model):
                 )
             remaining, reserved = plan[product]["remaining"], plan[product]["reserved"]
             rounding = product.uom_id.rounding
-            if float_compare(quantity, remaining, precision_rounding=rounding) > 0 and not allow_more:
+            if (
+                float_compare(quantity, remaining, precision_rounding=rounding) > 0
+                and not allow_more
+            ):
                 raise UserError(
                     _(
-                        "%(product)s: %(quantity)s shipped is more than the %(remaining)s "
-                        "%(unit)s that remain to ship.",
+                        "%(product)s: %(quantity)s shipped is more than the "
+                        "%(remaining)s %(unit)s that remain to ship.",
                         product=product.display_name,
                         quantity=quantity,
                         remaining=remaining,
@@ -627,10 +662,12 @@ class SaleOrder(models.Model):
             if float_compare(quantity, available, precision_rounding=rounding) > 0:
                 missing.append(
                     _(
-                        "%(product)s: %(missing)s %(unit)s missing (%(quantity)s to ship, "
-                        "%(available)s reserved)",
+                        "%(product)s: %(missing)s %(unit)s missing "
+                        "(%(quantity)s to ship, %(available)s reserved)",
                         product=product.display_name,
-                        missing=float_round(quantity - available, precision_rounding=rounding),
+                        missing=float_round(
+                            quantity - available, precision_rounding=rounding
+                        ),
                         unit=product.uom_id.name,
                         quantity=quantity,
                         available=available,
@@ -639,7 +676,8 @@ class SaleOrder(models.Model):
         if missing:
             raise UserError(
                 _(
-                    "The delivery of %(order)s cannot be reserved for these quantities:\n%(missing)s",
+                    "The delivery of %(order)s cannot be reserved for these "
+                    "quantities:\n%(missing)s",
                     order=self.display_name,
                     missing="\n".join(missing),
                 )
@@ -679,20 +717,25 @@ class SaleOrder(models.Model):
             "shipping_cost": sum(pickings.mapped("carrier_price")),
             "currency": self.currency_id.name,
             "tracking": [
-                {"reference": ref, "url": carrier._b2b_tracking_link(ref) if carrier else None}
+                {
+                    "reference": ref,
+                    "url": carrier._b2b_tracking_link(ref) if carrier else None,
+                }
                 for ref in refs
             ],
             "message": pickings[:1].b2b_recipient_message or False,
             "lines": [
                 {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(
-                    pickings.move_ids.filtered(lambda move: move.state == "done"), "quantity"
+                    pickings.move_ids.filtered(lambda move: move.state == "done"),
+                    "quantity",
                 )
             ],
             "backorder": [
                 {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(
-                    pending.move_ids.filtered(lambda move: move.state != "cancel"), "product_uom_qty"
+                    pending.move_ids.filtered(lambda move: move.state != "cancel"),
+                    "product_uom_qty",
                 )
             ],
         }
@@ -709,7 +752,9 @@ class SaleOrder(models.Model):
         ]
         done = 0
         while True:
-            orders = self.search(domain, limit=batch_size, order="b2b_ship_deadline, id")
+            orders = self.search(
+                domain, limit=batch_size, order="b2b_ship_deadline, id"
+            )
             if not orders:
                 break
             orders._b2b_notify_late()
@@ -724,7 +769,8 @@ class SaleOrder(models.Model):
     def _b2b_notify_late(self):
         self.write({"b2b_late_notified": True})
         template = self.env.ref(
-            "b2b_dropship.mail_template_sale_b2b_late_shipment", raise_if_not_found=False
+            "b2b_dropship.mail_template_sale_b2b_late_shipment",
+            raise_if_not_found=False,
         )
         fallback_user = self.env.ref("base.user_admin", raise_if_not_found=False)
         for order in self:
@@ -736,7 +782,9 @@ class SaleOrder(models.Model):
                 note=_(
                     "%(ref)s had to ship by %(deadline)s.",
                     ref=order.client_order_ref or order.name,
-                    deadline=format_datetime(self.env, order.b2b_ship_deadline, tz=user.tz),
+                    deadline=format_datetime(
+                        self.env, order.b2b_ship_deadline, tz=user.tz
+                    ),
                 ),
                 user_id=user.id if user else self.env.uid,
             )
@@ -754,9 +802,17 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self._b2b_is_blind():
             retailer = self.b2b_connection_id.partner_id.sudo()
-            return {"partner": retailer, "name": retailer.name, "logo": retailer.image_256}
+            return {
+                "partner": retailer,
+                "name": retailer.name,
+                "logo": retailer.image_256,
+            }
         company = self.company_id.sudo()
-        return {"partner": company.partner_id, "name": company.name, "logo": company.logo}
+        return {
+            "partner": company.partner_id,
+            "name": company.name,
+            "logo": company.logo,
+        }
 
     def _b2b_slip_lines(self, pickings):
         """Rows of the packing slip of ``pickings`` (of this order), one per product:
@@ -779,7 +835,9 @@ class SaleOrder(models.Model):
                     "shipped": 0.0,
                     "backordered": 0.0,
                     "expected": False,
-                    "price_unit": sale_line.price_unit if sale_line else product.lst_price,
+                    "price_unit": sale_line.price_unit
+                    if sale_line
+                    else product.lst_price,
                     "uom": product.uom_id,
                 }
             return rows[product]
@@ -791,7 +849,9 @@ class SaleOrder(models.Model):
 
         if not pickings:
             for line in self._b2b_answer_lines():
-                quantity = line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
+                quantity = line.product_uom._compute_quantity(
+                    line.product_uom_qty, line.product_id.uom_id
+                )
                 entry = row(line.product_id, line)
                 if line.b2b_backorder:
                     add_backorder(entry, quantity, line.b2b_backorder_date)
@@ -800,14 +860,19 @@ class SaleOrder(models.Model):
             return list(rows.values())
         done = pickings.filtered(lambda picking: picking.state == "done")
         for move in done.move_ids.filtered(lambda move: move.state == "done"):
-            row(move.product_id, move.sale_line_id)["shipped"] += move.product_uom._compute_quantity(
-                move.quantity, move.product_id.uom_id
+            row(move.product_id, move.sale_line_id)["shipped"] += (
+                move.product_uom._compute_quantity(
+                    move.quantity, move.product_id.uom_id
+                )
             )
         pending_moves = (pickings - done).move_ids
         if done:
-            # A slip of a shipment lists as back-ordered what the order still has to ship.
+            # The slip of a shipment lists what the order still has to ship
+            # as back-ordered.
             pending_moves |= (self._b2b_pending_pickings() - pickings).move_ids
-        for move in pending_moves.filtered(lambda move: move.state not in ("done", "cancel")):
+        for move in pending_moves.filtered(
+            lambda move: move.state not in ("done", "cancel")
+        ):
             entry = row(move.product_id, move.sale_line_id)
             if move.picking_id in pickings and not move.sale_line_id.b2b_backorder:
                 entry["shipped"] += move.product_qty
@@ -832,7 +897,9 @@ class SaleOrder(models.Model):
             "shipped_on": max(done.mapped("date_done")) if done else False,
             "tracking_refs": done._b2b_tracking_refs(),
             "carrier": " / ".join(name for name in (carrier.name, service) if name),
-            "message": "\n".join(done.filtered("b2b_recipient_message").mapped("b2b_recipient_message")),
+            "message": "\n".join(
+                done.filtered("b2b_recipient_message").mapped("b2b_recipient_message")
+            ),
         }
 
     def _b2b_shipment_mail_values(self):
@@ -847,7 +914,9 @@ class SaleOrder(models.Model):
             return [
                 {
                     "name": product.display_name,
-                    "retailer_sku": references[product.id].retailer_sku if product.id in references else "",
+                    "retailer_sku": references[product.id].retailer_sku
+                    if product.id in references
+                    else "",
                     "quantity": quantity,
                 }
                 for product, quantity in moves._b2b_quantities_by_product(field).items()
@@ -855,16 +924,28 @@ class SaleOrder(models.Model):
 
         return {
             "fully_shipped": not pending,
-            "lines": lines(pickings.move_ids.filtered(lambda move: move.state == "done"), "quantity"),
-            "backorder": lines(pending.move_ids.filtered(lambda move: move.state != "cancel"), "product_uom_qty"),
+            "lines": lines(
+                pickings.move_ids.filtered(lambda move: move.state == "done"),
+                "quantity",
+            ),
+            "backorder": lines(
+                pending.move_ids.filtered(lambda move: move.state != "cancel"),
+                "product_uom_qty",
+            ),
             "carrier": " / ".join(
-                name for name in (carrier.name, pickings[:1].b2b_shipping_service) if name
+                name
+                for name in (carrier.name, pickings[:1].b2b_shipping_service)
+                if name
             ),
             "tracking": [
                 (ref, carrier._b2b_tracking_link(ref) if carrier else None)
                 for ref in pickings._b2b_tracking_refs()
             ],
-            "message": "\n".join(pickings.filtered("b2b_recipient_message").mapped("b2b_recipient_message")),
+            "message": "\n".join(
+                pickings.filtered("b2b_recipient_message").mapped(
+                    "b2b_recipient_message"
+                )
+            ),
         }
 
     # Channels: the JSON API --------------------------------------------------

@@ -8,6 +8,12 @@ class StockMove(models.Model):
         """{product: sum of ``field`` over these moves, in the product's unit}."""
         quantities = {}
         for move in self:
-            quantity = move.product_uom._compute_quantity(move[field], move.product_id.uom_id)
-            quantities[move.product_id] = quantities.get(move.product_id, 0.0) + quantity
-        return {product: quantity for product, quantity in quantities.items() if quantity}
+            quantity = move.product_uom._compute_quantity(
+                move[field], move.product_id.uom_id
+            )
+            quantities[move.product_id] = (
+                quantities.get(move.product_id, 0.0) + quantity
+            )
+        return {
+            product: quantity for product, quantity in quantities.items() if quantity
+        }

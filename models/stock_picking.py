@@ -13,7 +13,8 @@ class StockPicking(models.Model):
         string="Shipment",
         copy=False,
         readonly=True,
-        help="Which shipment of the B2B order this delivery was part of (1 for the first).",
+        help="Which shipment of the B2B order this delivery was part of "
+        "(1 for the first).",
     )
     b2b_shipping_service = fields.Char(string="Shipping Service", copy=False)
     b2b_slip_lang = fields.Char(
@@ -70,7 +71,10 @@ class StockPicking(models.Model):
             and picking.sale_id.b2b_state == "order"
         )
         for order, pickings in done.grouped("sale_id").items():
-            number = max(order._b2b_customer_pickings().mapped("b2b_shipment_number") or [0]) + 1
+            number = (
+                max(order._b2b_customer_pickings().mapped("b2b_shipment_number") or [0])
+                + 1
+            )
             pickings.write({"b2b_shipment_number": number})
             order._b2b_after_shipment(pickings)
 
@@ -78,19 +82,24 @@ class StockPicking(models.Model):
         """What these pending pickings can ship, per product, in the product's unit:
         ``{product: {"remaining": qty, "reserved": qty, "moves": moves}}``."""
         plan = {}
-        moves = self.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))
+        moves = self.move_ids.filtered(
+            lambda move: move.state not in ("done", "cancel")
+        )
         for move in moves.sorted(lambda move: (move.date, move.id)):
             product = move.product_id
             entry = plan.setdefault(
-                product, {"remaining": 0.0, "reserved": 0.0, "moves": self.env["stock.move"]}
+                product,
+                {"remaining": 0.0, "reserved": 0.0, "moves": self.env["stock.move"]},
             )
             entry["remaining"] += move.product_qty
-            entry["reserved"] += move.product_uom._compute_quantity(move.quantity, product.uom_id)
+            entry["reserved"] += move.product_uom._compute_quantity(
+                move.quantity, product.uom_id
+            )
             entry["moves"] |= move
         return plan
 
     def _b2b_set_shipment_quantities(self, quantities, plan):
-        """Put ``quantities`` on the reserved moves; return the pickings that ship something.
+        """Put ``quantities`` on the reserved moves; return the pickings shipping any.
 
         Reserved quantities are taken move by move, earliest first; a manager's
         extra quantity goes on the last move. Moves of pickings that ship
@@ -102,7 +111,9 @@ class StockPicking(models.Model):
             rounding = product.uom_id.rounding
             moves = entry["moves"]
             for move in moves:
-                reserved = move.product_uom._compute_quantity(move.quantity, product.uom_id)
+                reserved = move.product_uom._compute_quantity(
+                    move.quantity, product.uom_id
+                )
                 take = min(reserved, left)
                 takes[move] = take
                 left -= take
@@ -110,14 +121,23 @@ class StockPicking(models.Model):
                 takes[moves[-1]] = takes.get(moves[-1], 0.0) + left
         shipping = self.filtered(
             lambda picking: any(
-                not float_is_zero(takes.get(move, 0.0), precision_rounding=move.product_id.uom_id.rounding)
+                not float_is_zero(
+                    takes.get(move, 0.0),
+                    precision_rounding=move.product_id.uom_id.rounding,
+                )
                 for move in picking.move_ids
             )
         )
-        for move in shipping.move_ids.filtered(lambda move: move.state not in ("done", "cancel")):
+        for move in shipping.move_ids.filtered(
+            lambda move: move.state not in ("done", "cancel")
+        ):
             take = takes.get(move, 0.0)
-            move.quantity = move.product_id.uom_id._compute_quantity(take, move.product_uom)
-            move.picked = not float_is_zero(take, precision_rounding=move.product_id.uom_id.rounding)
+            move.quantity = move.product_id.uom_id._compute_quantity(
+                take, move.product_uom
+            )
+            move.picked = not float_is_zero(
+                take, precision_rounding=move.product_id.uom_id.rounding
+            )
         return shipping
 
     def _b2b_shipment_summary(self):
@@ -147,25 +167,34 @@ class StockPicking(models.Model):
                 Markup("<p>%s</p>")
                 % _(
                     "Carrier: %(carrier)s",
-                    carrier=" / ".join(name for name in (carrier.name, service) if name),
+                    carrier=" / ".join(
+                        name for name in (carrier.name, service) if name
+                    ),
                 )
             )
         refs = self._b2b_tracking_refs()
         if refs:
-            parts.append(Markup("<p>%s</p>") % _("Tracking: %(refs)s", refs=", ".join(refs)))
+            parts.append(
+                Markup("<p>%s</p>") % _("Tracking: %(refs)s", refs=", ".join(refs))
+            )
         cost = sum(self.mapped("carrier_price"))
         if cost:
             parts.append(
                 Markup("<p>%s</p>")
                 % _(
                     "Shipping cost: %(cost)s",
-                    cost=format_amount(self.env, cost, order.currency_id or self.company_id.currency_id),
+                    cost=format_amount(
+                        self.env, cost, order.currency_id or self.company_id.currency_id
+                    ),
                 )
             )
         backorders = order._b2b_pending_pickings()
         if backorders:
             parts.append(
                 Markup("<p>%s</p>")
-                % _("Still to ship: %(pickings)s", pickings=", ".join(backorders.mapped("name")))
+                % _(
+                    "Still to ship: %(pickings)s",
+                    pickings=", ".join(backorders.mapped("name")),
+                )
             )
         return Markup("").join(parts)

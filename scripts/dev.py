@@ -66,6 +66,8 @@ APT_PACKAGES = {
     "chromium": lambda: bool(chrome_path()),
     "openssh-server": lambda: os.path.exists("/usr/sbin/sshd") or bool(which("sshd")),
     "poppler-utils": lambda: bool(which("pdftotext")),
+    # a Chinese font: packing slips are printed in Simplified Chinese too
+    "fonts-wqy-zenhei": lambda: os.path.exists("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
 }
 
 IS_ROOT = os.geteuid() == 0

@@ -11,3 +11,4 @@ from . import test_mail_drop
 from . import test_shipping
 from . import test_packing_slip
 from . import test_dashboard_tour
+from . import test_shipment_tour

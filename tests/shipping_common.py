@@ -22,7 +22,11 @@ class B2bShippingCommon(B2bCommon):
             }
         )
         cls.carrier_plain = cls.env["delivery.carrier"].create(
-            {"name": "Local Courier", "delivery_type": "fixed", "product_id": delivery_product.id}
+            {
+                "name": "Local Courier",
+                "delivery_type": "fixed",
+                "product_id": delivery_product.id,
+            }
         )
         cls.ship_to = cls.env["res.partner"].create(
             {
@@ -59,12 +63,16 @@ class B2bShippingCommon(B2bCommon):
             .create(values)
         )
         for product, quantity in (quantities or {}).items():
-            wizard.line_ids.filtered(lambda line, p=product: line.product_id == p).quantity = quantity
+            wizard.line_ids.filtered(
+                lambda line, p=product: line.product_id == p
+            ).quantity = quantity
         return wizard
 
     def _ship(self, order, user=None, quantities=None, **values):
         values.setdefault("carrier_id", self.carrier_plain.id)
-        return self._wizard(order, user=user, quantities=quantities, **values).action_confirm()
+        return self._wizard(
+            order, user=user, quantities=quantities, **values
+        ).action_confirm()
 
     def _record_events(self):
         """Collect the outbound events the orders emit, keeping what the hook does."""

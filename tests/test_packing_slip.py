@@ -17,7 +17,14 @@ NOW = datetime(2026, 3, 4, 9, 0)  # a Wednesday, 10:00 in Paris
 
 # Packing slip labels as the translations of the addon render them.
 LABELS = {
-    "en_US": ["Packing Slip", "Ship To", "Return Address", "Order Reference", "Shipped", "Back-ordered"],
+    "en_US": [
+        "Packing Slip",
+        "Ship To",
+        "Return Address",
+        "Order Reference",
+        "Shipped",
+        "Back-ordered",
+    ],
     "fr_FR": [
         "Bordereau de livraison",
         "Adresse de livraison",
@@ -26,7 +33,14 @@ LABELS = {
         "Expédié",
         "En reliquat",
     ],
-    "de_DE": ["Lieferschein", "Lieferadresse", "Rücksendeadresse", "Bestellnummer", "Versandt", "Rückstand"],
+    "de_DE": [
+        "Lieferschein",
+        "Lieferadresse",
+        "Rücksendeadresse",
+        "Bestellnummer",
+        "Versandt",
+        "Rückstand",
+    ],
     "es_ES": [
         "Albarán",
         "Dirección de envío",
@@ -45,7 +59,11 @@ class TestPackingSlip(B2bShippingCommon):
     """What the packing slips contain and how they are printed (HTML of the PDF)."""
 
     def _html(self, report, records):
-        return self.env["ir.actions.report"]._render_qweb_html(report, records.ids)[0].decode()
+        return (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(report, records.ids)[0]
+            .decode()
+        )
 
     def test_slip_of_an_order_to_ship(self):
         order = self._create_order(lines=[(self.product_a, 5), (self.product_b, 2)])
@@ -57,7 +75,9 @@ class TestPackingSlip(B2bShippingCommon):
         self.assertIn("Marie Durand", html)
         self.assertIn("69003", html)
         self.assertIn(
-            "/report/barcode/?barcode_type=Code128&amp;value=" + order.name.replace("/", "%2F"), html
+            "/report/barcode/?barcode_type=Code128&amp;value="
+            + order.name.replace("/", "%2F"),
+            html,
         )
 
     def test_slip_shows_backorder_with_its_expected_date(self):
@@ -65,8 +85,12 @@ class TestPackingSlip(B2bShippingCommon):
         self._ship(order, quantities={self.product_a: 3, self.product_b: 0})
         done = order.picking_ids.filtered(lambda picking: picking.state == "done")
         lines = {line["sku"]: line for line in order._b2b_slip_lines(done)}
-        self.assertEqual((lines["CHAIR-01"]["shipped"], lines["CHAIR-01"]["backordered"]), (3, 2))
-        self.assertEqual((lines["TABLE-01"]["shipped"], lines["TABLE-01"]["backordered"]), (0, 2))
+        self.assertEqual(
+            (lines["CHAIR-01"]["shipped"], lines["CHAIR-01"]["backordered"]), (3, 2)
+        )
+        self.assertEqual(
+            (lines["TABLE-01"]["shipped"], lines["TABLE-01"]["backordered"]), (0, 2)
+        )
         self.assertEqual(lines["CHAIR-01"]["expected"], NOW.date())
         # The order's slip is now the parcel still to ship.
         self.assertEqual(order._b2b_slip_pickings(), order._b2b_pending_pickings())
@@ -88,12 +112,17 @@ class TestPackingSlip(B2bShippingCommon):
         request.action_b2b_convert()
         lines = request._b2b_slip_lines(request._b2b_slip_pickings())
         self.assertEqual(
-            [(line["sku"], line["shipped"], line["backordered"], line["expected"]) for line in lines],
+            [
+                (line["sku"], line["shipped"], line["backordered"], line["expected"])
+                for line in lines
+            ],
             [("CHAIR-01", 3, 2, date(2026, 3, 20))],
         )
 
     def test_blind_slip_shows_the_retailer_and_no_prices(self):
-        self.retailer.write({"street": "1 Retail Park", "city": "Lille", "zip": "59000"})
+        self.retailer.write(
+            {"street": "1 Retail Park", "city": "Lille", "zip": "59000"}
+        )
         order = self._create_order(lines=[(self.product_a, 5)])
         self.assertTrue(self.connection.blind_dropship, "blind dropship by default")
         html = self._html("b2b_dropship.action_report_packing_slip", order)
@@ -109,7 +138,9 @@ class TestPackingSlip(B2bShippingCommon):
 
     def test_language_is_the_connection_one_then_the_wizard_one(self):
         self.env["res.lang"]._activate_lang("es_ES")
-        self.env["ir.module.module"]._load_module_terms(["b2b_dropship"], ["fr_FR", "es_ES"])
+        self.env["ir.module.module"]._load_module_terms(
+            ["b2b_dropship"], ["fr_FR", "es_ES"]
+        )
         order = self._create_order()
         html = self._html("b2b_dropship.action_report_packing_slip", order)
         self.assertIn("Bordereau de livraison", html)
@@ -137,42 +168,63 @@ class TestPackingSlip(B2bShippingCommon):
         action = SaleOrder.action_b2b_print_unprinted_slips()
         self.assertEqual(action["type"], "ir.actions.report")
         self.assertEqual(action["report_name"], "b2b_dropship.report_packing_slip")
-        self.assertEqual(sorted(action["context"]["active_ids"]), sorted((unprinted_1 + unprinted_2).ids))
+        self.assertEqual(
+            sorted(action["context"]["active_ids"]),
+            sorted((unprinted_1 + unprinted_2).ids),
+        )
         self.assertTrue(unprinted_1.b2b_slip_printed and unprinted_2.b2b_slip_printed)
         self.assertFalse(shipped.b2b_slip_printed or request.b2b_slip_printed)
         again = SaleOrder.action_b2b_print_unprinted_slips()
         self.assertEqual(again["type"], "ir.actions.client")
         self.assertEqual(again["tag"], "display_notification")
-        self.assertIn("already has its packing slip printed", again["params"]["message"])
+        self.assertIn(
+            "already has its packing slip printed", again["params"]["message"]
+        )
         # Reprinting one order stays possible.
         reprint = unprinted_1.with_user(self.b2b_user).action_b2b_print_packing_slip()
         self.assertEqual(reprint["context"]["active_ids"], unprinted_1.ids)
 
     def test_print_all_from_the_orders_list_action(self):
         order = self._create_order(ref="U1")
-        server_action = self.env.ref("b2b_dropship.sale_order_action_server_print_unprinted_slips")
+        server_action = self.env.ref(
+            "b2b_dropship.sale_order_action_server_print_unprinted_slips"
+        )
         self.assertEqual(server_action.binding_model_id.model, "sale.order")
-        action = server_action.with_user(self.b2b_user).with_context(active_model="sale.order").run()
+        action = (
+            server_action.with_user(self.b2b_user)
+            .with_context(active_model="sale.order")
+            .run()
+        )
         self.assertEqual(action["context"]["active_ids"], order.ids)
         self.assertTrue(order.b2b_slip_printed)
 
     def test_partial_shipment_needs_a_new_slip(self):
         order = self._create_order()
-        self.env["sale.order"].with_user(self.b2b_user).action_b2b_print_unprinted_slips()
+        self.env["sale.order"].with_user(
+            self.b2b_user
+        ).action_b2b_print_unprinted_slips()
         self._ship(order, quantities={self.product_a: 1})
-        action = self.env["sale.order"].with_user(self.b2b_user).action_b2b_print_unprinted_slips()
+        action = (
+            self.env["sale.order"]
+            .with_user(self.b2b_user)
+            .action_b2b_print_unprinted_slips()
+        )
         self.assertEqual(action["context"]["active_ids"], order.ids)
 
     def test_collection_sheet_lists_the_day_parcels_of_one_carrier(self):
         first = self._create_order(ref="COLL-A")
         second = self._create_order(ref="COLL-B")
         other_carrier = self._create_order(ref="COLL-OTHER")
-        self._ship(first, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-1, TRK-2")
+        self._ship(
+            first, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-1, TRK-2"
+        )
         self._ship(second, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-3")
         self._ship(other_carrier, carrier_id=self.carrier_plain.id)
         with freeze_time(NOW + timedelta(days=1)):
             tomorrow = self._create_order(ref="COLL-NEXT")
-            self._ship(tomorrow, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-4")
+            self._ship(
+                tomorrow, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-4"
+            )
         sheet = (
             self.env["b2b.collection.sheet"]
             .with_user(self.b2b_user)
@@ -183,14 +235,27 @@ class TestPackingSlip(B2bShippingCommon):
         action = sheet.action_print()
         self.assertEqual(action["report_name"], "b2b_dropship.report_collection_sheet")
         html = self._html("b2b_dropship.action_report_collection_sheet", sheet)
-        for text in ("COLL-A", "COLL-B", "TRK-1", "TRK-2", "TRK-3", "Marie Durand", "Signature"):
+        for text in (
+            "COLL-A",
+            "COLL-B",
+            "TRK-1",
+            "TRK-2",
+            "TRK-3",
+            "Marie Durand",
+            "Signature",
+        ):
             self.assertIn(text, html)
         self.assertNotIn("COLL-OTHER", html)
         self.assertNotIn("TRK-4", html)
         empty = self.env["b2b.collection.sheet"].create(
-            {"date": NOW.date() - timedelta(days=3), "carrier_id": self.carrier_tracked.id}
+            {
+                "date": NOW.date() - timedelta(days=3),
+                "carrier_id": self.carrier_tracked.id,
+            }
         )
-        with self.assertRaisesRegex(UserError, "No parcel was handed to Parcel Express"):
+        with self.assertRaisesRegex(
+            UserError, "No parcel was handed to Parcel Express"
+        ):
             empty.action_print()
 
 
@@ -208,7 +273,9 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
         )
         cls.retailer.write({"street": "1 Retail Park", "city": "Lille", "zip": "59000"})
         cls.company.name = "Supplier Works"
-        cls.env["stock.quant"]._update_available_quantity(cls.product_b, cls.stock_location, 100)
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.product_b, cls.stock_location, 100
+        )
 
     def setUp(self):
         super().setUp()
@@ -246,7 +313,8 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
                 with self.subTest(lang=lang, blind=blind):
                     self.connection.write({"lang": lang, "blind_dropship": blind})
                     order = self._create_order(
-                        ref=f"{lang}-{blind}", lines=[(self.product_a, 5), (self.product_b, 2)]
+                        ref=f"{lang}-{blind}",
+                        lines=[(self.product_a, 5), (self.product_b, 2)],
                     )
                     self._ship(
                         order,
@@ -256,15 +324,25 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
                     )
                     pdf = self._pdf(
                         "b2b_dropship.action_report_packing_slip_picking",
-                        order.picking_ids.filtered(lambda picking: picking.state == "done"),
+                        order.picking_ids.filtered(
+                            lambda picking: picking.state == "done"
+                        ),
                     )
                     text, image_count = self._pdf_text(pdf)
                     for label in labels:
                         self.assertIn(label, text)
-                    for value in (f"{lang}-{blind}", order.name, "R1-CHAIR", "CHAIR-01", "Marie Durand"):
+                    for value in (
+                        f"{lang}-{blind}",
+                        order.name,
+                        "R1-CHAIR",
+                        "CHAIR-01",
+                        "Marie Durand",
+                    ):
                         self.assertIn(value, text)
                     self.assertIn(f"Message {lang}", text)
-                    self.assertGreaterEqual(image_count, 1, "the barcode was fetched from Odoo")
+                    self.assertGreaterEqual(
+                        image_count, 1, "the barcode was fetched from Odoo"
+                    )
                     if blind:
                         self.assertIn("Retailer One", text)
                         self.assertIn("1 Retail Park", text)
@@ -277,19 +355,34 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
 
     def test_barcode_and_retailer_logo_are_drawn(self):
         order = self._create_order(ref="LOGO-1")
-        text, images_without_logo = self._pdf_text(self._pdf("b2b_dropship.action_report_packing_slip", order))
-        self.assertEqual(images_without_logo, 1, "the barcode, fetched through Odoo's barcode route")
+        text, images_without_logo = self._pdf_text(
+            self._pdf("b2b_dropship.action_report_packing_slip", order)
+        )
+        self.assertEqual(
+            images_without_logo, 1, "the barcode, fetched through Odoo's barcode route"
+        )
         logo = io.BytesIO()
         Image.new("RGB", (120, 40), "navy").save(logo, "PNG")
         self.retailer.image_1920 = base64.b64encode(logo.getvalue())
-        text, images_with_logo = self._pdf_text(self._pdf("b2b_dropship.action_report_packing_slip", order))
+        text, images_with_logo = self._pdf_text(
+            self._pdf("b2b_dropship.action_report_packing_slip", order)
+        )
         self.assertEqual(images_with_logo, 2)
-        self.assertIn("Bordereau de livraison", text, "the connection's language before shipping")
+        self.assertIn(
+            "Bordereau de livraison", text, "the connection's language before shipping"
+        )
 
     def test_print_all_is_one_pdf_with_every_unprinted_slip(self):
         orders = self._create_order(ref="ALL-1") + self._create_order(ref="ALL-2")
-        action = self.env["sale.order"].with_user(self.b2b_user).action_b2b_print_unprinted_slips()
-        pdf = self._pdf(action["report_name"], self.env["sale.order"].browse(action["context"]["active_ids"]))
+        action = (
+            self.env["sale.order"]
+            .with_user(self.b2b_user)
+            .action_b2b_print_unprinted_slips()
+        )
+        pdf = self._pdf(
+            action["report_name"],
+            self.env["sale.order"].browse(action["context"]["active_ids"]),
+        )
         text, __ = self._pdf_text(pdf)
         self.assertIn("ALL-1", text)
         self.assertIn("ALL-2", text)
@@ -299,8 +392,22 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
     def test_collection_sheet_pdf(self):
         order = self._create_order(ref="COL-1")
         self._ship(order, carrier_id=self.carrier_tracked.id, tracking_ref="CP77, CP78")
-        sheet = self.env["b2b.collection.sheet"].create({"carrier_id": self.carrier_tracked.id})
-        sheet.date = fields.Datetime.context_timestamp(sheet, order.picking_ids.date_done).date()
-        text, __ = self._pdf_text(self._pdf("b2b_dropship.action_report_collection_sheet", sheet))
-        for value in ("Collection Sheet", "Parcel Express", "COL-1", "CP77", "CP78", "Marie Durand", "Signature"):
+        sheet = self.env["b2b.collection.sheet"].create(
+            {"carrier_id": self.carrier_tracked.id}
+        )
+        sheet.date = fields.Datetime.context_timestamp(
+            sheet, order.picking_ids.date_done
+        ).date()
+        text, __ = self._pdf_text(
+            self._pdf("b2b_dropship.action_report_collection_sheet", sheet)
+        )
+        for value in (
+            "Collection Sheet",
+            "Parcel Express",
+            "COL-1",
+            "CP77",
+            "CP78",
+            "Marie Durand",
+            "Signature",
+        ):
             self.assertIn(value, text)

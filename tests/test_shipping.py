@@ -24,7 +24,9 @@ class TestShipping(B2bShippingCommon):
         scarce = self._create_product("Parasol", "PARASOL-01", 80.0, 1)
         order = self._create_order(lines=[(self.product_a, 5), (scarce, 3)])
         wizard = self._wizard(order)
-        self.assertEqual(wizard.lang_id.code, "fr_FR", "the connection's language by default")
+        self.assertEqual(
+            wizard.lang_id.code, "fr_FR", "the connection's language by default"
+        )
         self.assertRecordValues(
             wizard.line_ids.sorted(lambda line: line.product_id.id),
             [
@@ -45,12 +47,15 @@ class TestShipping(B2bShippingCommon):
             ],
         )
         self.assertFalse(wizard.fully_reserved)
+        self.assertEqual(wizard.remaining_time, "48 h 0 min left")
 
     def test_wizard_reserves_stock_received_since_the_order(self):
         scarce = self._create_product("Parasol", "PARASOL-01", 80.0, 0)
         order = self._create_order(lines=[(scarce, 2)])
         self.assertEqual(order.picking_ids.move_ids.quantity, 0)
-        self.env["stock.quant"]._update_available_quantity(scarce, self.stock_location, 2)
+        self.env["stock.quant"]._update_available_quantity(
+            scarce, self.stock_location, 2
+        )
         wizard = self._wizard(order)
         self.assertEqual(wizard.line_ids.reserved_qty, 2)
         self.assertTrue(wizard.fully_reserved)
@@ -60,7 +65,9 @@ class TestShipping(B2bShippingCommon):
         action = order.with_user(self.b2b_user).action_b2b_confirm_shipment()
         self.assertEqual(action["res_model"], "b2b.shipment.confirm")
         form = Form(
-            self.env["b2b.shipment.confirm"].with_user(self.b2b_user).with_context(action["context"])
+            self.env["b2b.shipment.confirm"]
+            .with_user(self.b2b_user)
+            .with_context(action["context"])
         )
         form.carrier_id = self.carrier_tracked
         form.tracking_ref = "CP100FR"
@@ -98,29 +105,46 @@ class TestShipping(B2bShippingCommon):
             ],
         )
         self.assertFalse(picking.backorder_ids)
-        self.assertRecordValues(order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}])
+        self.assertRecordValues(
+            order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}]
+        )
         self.assertEqual(order.order_line.mapped("qty_delivered"), [5, 2])
-        note = order.message_ids.filtered(lambda m: "Shipment 1 confirmed" in str(m.body))
+        note = order.message_ids.filtered(
+            lambda m: "Shipment 1 confirmed" in str(m.body)
+        )
         self.assertTrue(note, "the shipment is written in the chatter")
         self.assertIn("CP101FR", str(note.body))
-        mail = self._messages_to(order, self.retailer).filtered(lambda m: "has shipped" in m.subject)
+        mail = self._messages_to(order, self.retailer).filtered(
+            lambda m: "has shipped" in m.subject
+        )
         self.assertEqual(len(mail), 1)
         self.assertIn("https://track.example/parcel?ref=CP100FR", str(mail.body))
         self.assertIn("https://track.example/parcel?ref=CP101FR", str(mail.body))
         self.assertIn("R1-CHAIR", str(mail.body), "the retailer's own SKU")
-        shipped = [payload for __, kind, payload in events if kind == "shipment.confirmed"]
+        shipped = [
+            payload for __, kind, payload in events if kind == "shipment.confirmed"
+        ]
         self.assertEqual(len(shipped), 1)
         self.assertEqual(shipped[0]["reference"], "ORD-1")
         self.assertTrue(shipped[0]["fully_shipped"])
         self.assertEqual(
             shipped[0]["tracking"],
             [
-                {"reference": "CP100FR", "url": "https://track.example/parcel?ref=CP100FR"},
-                {"reference": "CP101FR", "url": "https://track.example/parcel?ref=CP101FR"},
+                {
+                    "reference": "CP100FR",
+                    "url": "https://track.example/parcel?ref=CP100FR",
+                },
+                {
+                    "reference": "CP101FR",
+                    "url": "https://track.example/parcel?ref=CP101FR",
+                },
             ],
         )
         self.assertEqual(
-            sorted((line["sku"], line["retailer_sku"], line["quantity"]) for line in shipped[0]["lines"]),
+            sorted(
+                (line["sku"], line["retailer_sku"], line["quantity"])
+                for line in shipped[0]["lines"]
+            ),
             [("CHAIR-01", "R1-CHAIR", 5), ("TABLE-01", False, 2)],
         )
         self.assertEqual(shipped[0]["backorder"], [])
@@ -131,27 +155,43 @@ class TestShipping(B2bShippingCommon):
         order = self._create_order()
         order.b2b_slip_printed = True
         picking = order.picking_ids
-        self._ship(order, quantities={self.product_a: 3, self.product_b: 0}, shipping_cost=7.0)
+        self._ship(
+            order, quantities={self.product_a: 3, self.product_b: 0}, shipping_cost=7.0
+        )
         self.assertEqual(picking.state, "done")
         self.assertEqual(
-            {move.product_id: move.quantity for move in picking.move_ids}, {self.product_a: 3}
+            {move.product_id: move.quantity for move in picking.move_ids},
+            {self.product_a: 3},
         )
         backorder = picking.backorder_ids
         self.assertEqual(len(backorder), 1)
-        self.assertEqual(backorder.state, "assigned", "the back-order keeps its reservation")
+        self.assertEqual(
+            backorder.state, "assigned", "the back-order keeps its reservation"
+        )
         self.assertEqual(
             {move.product_id: move.product_uom_qty for move in backorder.move_ids},
             {self.product_a: 2, self.product_b: 2},
         )
         self.assertRecordValues(
-            order, [{"b2b_state": "order", "b2b_shipped_at": False, "b2b_slip_printed": False}]
+            order,
+            [
+                {
+                    "b2b_state": "order",
+                    "b2b_shipped_at": False,
+                    "b2b_slip_printed": False,
+                }
+            ],
         )
-        mail = self._messages_to(order, self.retailer).filtered(lambda m: "has shipped" in m.subject)
+        mail = self._messages_to(order, self.retailer).filtered(
+            lambda m: "has shipped" in m.subject
+        )
         self.assertIn("Part of your order", str(mail.body))
         self.assertIn("Still to ship", str(mail.body))
         self.assertFalse(events[-1][2]["fully_shipped"])
         self.assertEqual(
-            sorted((line["sku"], line["quantity"]) for line in events[-1][2]["backorder"]),
+            sorted(
+                (line["sku"], line["quantity"]) for line in events[-1][2]["backorder"]
+            ),
             [("CHAIR-01", 2), ("TABLE-01", 2)],
         )
 
@@ -165,17 +205,23 @@ class TestShipping(B2bShippingCommon):
         self.assertEqual(backorder.state, "done")
         self.assertEqual(backorder.b2b_shipment_number, 2)
         self.assertFalse(backorder.backorder_ids)
-        self.assertRecordValues(order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}])
+        self.assertRecordValues(
+            order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}]
+        )
         self.assertEqual(order.order_line.mapped("qty_delivered"), [5, 2])
         self.assertEqual(picking.carrier_price + backorder.carrier_price, 7.0)
         self.assertTrue(events[-1][2]["fully_shipped"])
 
     def test_refused_without_tracking_reference_when_the_carrier_requires_one(self):
         order = self._create_order()
-        with self.assertRaisesRegex(UserError, "Parcel Express requires a tracking reference"):
+        with self.assertRaisesRegex(
+            UserError, "Parcel Express requires a tracking reference"
+        ):
             self._ship(order, carrier_id=self.carrier_tracked.id, tracking_ref=" \n, ")
         self.carrier_plain.b2b_tracking_required = True
-        with self.assertRaisesRegex(UserError, "Local Courier requires a tracking reference"):
+        with self.assertRaisesRegex(
+            UserError, "Local Courier requires a tracking reference"
+        ):
             self._ship(order, carrier_id=self.carrier_plain.id)
         self.assertEqual(order.picking_ids.state, "assigned", "nothing was shipped")
         self.carrier_plain.b2b_tracking_required = False
@@ -185,17 +231,26 @@ class TestShipping(B2bShippingCommon):
     def test_refused_above_what_remains_unless_a_manager_overrides(self):
         order = self._create_order()
         with self.assertRaisesRegex(
-            UserError, r"Garden Chair.*6.0 shipped is more than the 5.0 Units that remain"
+            UserError,
+            r"Garden Chair.*6.0 shipped is more than the 5.0 Units that remain",
         ):
             self._ship(order, quantities={self.product_a: 6})
-        with self.assertRaisesRegex(UserError, "Only a B2B manager can ship more than ordered"):
+        with self.assertRaisesRegex(
+            UserError, "Only a B2B manager can ship more than ordered"
+        ):
             self._ship(order, quantities={self.product_a: 6}, allow_over_quantity=True)
         self._ship(
-            order, user=self.b2b_manager, quantities={self.product_a: 6}, allow_over_quantity=True
+            order,
+            user=self.b2b_manager,
+            quantities={self.product_a: 6},
+            allow_over_quantity=True,
         )
         self.assertEqual(order.b2b_state, "shipped")
         self.assertEqual(
-            order.order_line.filtered(lambda line: line.product_id == self.product_a).qty_delivered, 6
+            order.order_line.filtered(
+                lambda line: line.product_id == self.product_a
+            ).qty_delivered,
+            6,
         )
 
     def test_refused_negative_or_empty_quantities(self):
@@ -210,7 +265,9 @@ class TestShipping(B2bShippingCommon):
     def test_refused_for_cancelled_or_shipped_orders(self):
         cancelled = self._create_order(ref="CANCELLED")
         cancelled.action_b2b_cancel("Customer changed their mind")
-        with self.assertRaisesRegex(UserError, f"{cancelled.name} cannot be shipped: it is Cancelled"):
+        with self.assertRaisesRegex(
+            UserError, f"{cancelled.name} cannot be shipped: it is Cancelled"
+        ):
             self._wizard(cancelled)
         with self.assertRaisesRegex(UserError, "cannot be shipped: it is Cancelled"):
             cancelled.action_b2b_confirm_shipment()
@@ -242,7 +299,9 @@ class TestShipping(B2bShippingCommon):
         events = self._record_events()
         order = self._create_order()
         order.picking_ids.with_context(skip_sms=True).button_validate()
-        self.assertRecordValues(order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}])
+        self.assertRecordValues(
+            order, [{"b2b_state": "shipped", "b2b_shipped_at": NOW}]
+        )
         self.assertEqual(order.picking_ids.b2b_shipment_number, 1)
         self.assertEqual([kind for __, kind, __ in events], ["shipment.confirmed"])
 
@@ -254,7 +313,9 @@ class TestShipping(B2bShippingCommon):
         backorder = picking.backorder_ids
         with self.assertRaisesRegex(UserError, "reason"):
             order.action_b2b_cancel(" ")
-        order.with_user(self.b2b_user).action_b2b_cancel("The customer no longer wants the rest")
+        order.with_user(self.b2b_user).action_b2b_cancel(
+            "The customer no longer wants the rest"
+        )
         self.assertEqual(picking.state, "done")
         self.assertEqual(backorder.state, "cancel")
         self.assertRecordValues(
@@ -271,11 +332,16 @@ class TestShipping(B2bShippingCommon):
             lambda m: "has been cancelled" in (m.subject or "")
         )
         self.assertEqual(len(mail), 1)
-        cancelled = [payload for __, kind, payload in events if kind == "order.cancelled"]
+        cancelled = [
+            payload for __, kind, payload in events if kind == "order.cancelled"
+        ]
         self.assertEqual(len(cancelled), 1)
-        self.assertEqual(cancelled[0]["reason"], "The customer no longer wants the rest")
         self.assertEqual(
-            [(line["sku"], line["quantity"]) for line in cancelled[0]["shipped"]], [("CHAIR-01", 3)]
+            cancelled[0]["reason"], "The customer no longer wants the rest"
+        )
+        self.assertEqual(
+            [(line["sku"], line["quantity"]) for line in cancelled[0]["shipped"]],
+            [("CHAIR-01", 3)],
         )
 
     def test_cancel_unshipped_order_cancels_the_sale(self):
@@ -326,23 +392,32 @@ class TestLateShipments(B2bShippingCommon):
                 [
                     {
                         "user_id": self.b2b_user.id,
-                        "activity_type_id": self.env.ref("mail.mail_activity_data_warning").id,
+                        "activity_type_id": self.env.ref(
+                            "mail.mail_activity_data_warning"
+                        ).id,
                         "summary": "Shipping is late",
                     }
                 ],
             )
-            mails = self.env["mail.mail"].search([("subject", "ilike", "Late shipment: LATE")])
+            mails = self.env["mail.mail"].search(
+                [("subject", "ilike", "Late shipment: LATE")]
+            )
             self.assertEqual(len(mails), 1)
             self.assertEqual(mails.email_to, "logistics@supplier.example")
             self.assertFalse(
-                self._messages_to(late, self.retailer).filtered(lambda m: "Late" in (m.subject or "")),
+                self._messages_to(late, self.retailer).filtered(
+                    lambda m: "Late" in (m.subject or "")
+                ),
                 "the retailer is not told",
             )
             # Once per order: the next runs leave it alone.
             self.env["sale.order"]._cron_late_shipments()
             self.assertEqual(len(late.activity_ids), 1)
             self.assertEqual(
-                self.env["mail.mail"].search_count([("subject", "ilike", "Late shipment: LATE")]), 1
+                self.env["mail.mail"].search_count(
+                    [("subject", "ilike", "Late shipment: LATE")]
+                ),
+                1,
             )
         with freeze_time(NOW + timedelta(days=6)):
             self.env["sale.order"]._cron_late_shipments()
@@ -356,7 +431,18 @@ class TestLateShipments(B2bShippingCommon):
         with freeze_time(NOW + timedelta(hours=49)):
             self.env["sale.order"]._cron_late_shipments()
         self.assertEqual(len(late.activity_ids), 1)
-        self.assertFalse(self.env["mail.mail"].search([("subject", "ilike", "Late shipment: LATE")]))
+        self.assertFalse(
+            self.env["mail.mail"].search([("subject", "ilike", "Late shipment: LATE")])
+        )
+
+    def test_late_shipment_emails_are_a_company_setting(self):
+        settings = self.env["res.config.settings"].create(
+            {"b2b_late_shipment_emails": "logistics@supplier.example"}
+        )
+        settings.execute()
+        self.assertEqual(
+            self.company.b2b_late_shipment_emails, "logistics@supplier.example"
+        )
 
     def test_cron_is_a_scheduled_action(self):
         cron = self.env.ref("b2b_dropship.cron_late_shipments")

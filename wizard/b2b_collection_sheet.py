@@ -26,12 +26,16 @@ class B2bCollectionSheet(models.TransientModel):
     @api.depends("date", "carrier_id", "company_id")
     def _compute_picking_ids(self):
         for sheet in self:
-            pickings = sheet._b2b_pickings() if sheet.date and sheet.carrier_id else False
+            pickings = (
+                sheet._b2b_pickings() if sheet.date and sheet.carrier_id else False
+            )
             sheet.picking_ids = pickings
-            sheet.parcel_count = sum(pickings.mapped("b2b_parcel_count")) if pickings else 0
+            sheet.parcel_count = (
+                sum(pickings.mapped("b2b_parcel_count")) if pickings else 0
+            )
 
     def _b2b_day_bounds(self):
-        """The sheet's day, in the user's (else the company's) time zone, as naive UTC."""
+        """The sheet's day in the user's (else the company's) time zone, naive UTC."""
         self.ensure_one()
         tz = pytz.timezone(self.env.user.tz or self.company_id.partner_id.tz or "UTC")
         start = tz.localize(datetime.combine(self.date, time.min))
@@ -67,4 +71,6 @@ class B2bCollectionSheet(models.TransientModel):
                     date=format_date(self.env, self.date),
                 )
             )
-        return self.env.ref("b2b_dropship.action_report_collection_sheet").report_action(self)
+        return self.env.ref(
+            "b2b_dropship.action_report_collection_sheet"
+        ).report_action(self)

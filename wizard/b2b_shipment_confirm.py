@@ -10,10 +10,19 @@ class B2bShipmentConfirm(models.TransientModel):
     _name = "b2b.shipment.confirm"
     _description = "B2B Shipment Confirmation"
 
-    order_id = fields.Many2one("sale.order", required=True, readonly=True, ondelete="cascade")
+    order_id = fields.Many2one(
+        "sale.order", required=True, readonly=True, ondelete="cascade"
+    )
     connection_id = fields.Many2one(related="order_id.b2b_connection_id")
     currency_id = fields.Many2one(related="order_id.currency_id")
-    line_ids = fields.One2many("b2b.shipment.confirm.line", "wizard_id", string="Products")
+    ship_deadline = fields.Datetime(related="order_id.b2b_ship_deadline")
+    remaining_time = fields.Char(
+        related="order_id.b2b_remaining_time", string="Time Left"
+    )
+    deadline_status = fields.Selection(related="order_id.b2b_deadline_status")
+    line_ids = fields.One2many(
+        "b2b.shipment.confirm.line", "wizard_id", string="Products"
+    )
     tracking_ref = fields.Text(
         string="Tracking References",
         help="One reference per parcel: one a line, or separated by commas.",
@@ -49,7 +58,9 @@ class B2bShipmentConfirm(models.TransientModel):
     @api.depends("line_ids.not_reserved_qty")
     def _compute_fully_reserved(self):
         for wizard in self:
-            wizard.fully_reserved = not any(line.not_reserved_qty > 0 for line in wizard.line_ids)
+            wizard.fully_reserved = not any(
+                line.not_reserved_qty > 0 for line in wizard.line_ids
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -76,7 +87,9 @@ class B2bShipmentConfirm(models.TransientModel):
                 for product, entry in pickings._b2b_shipment_plan().items()
             ]
         if "lang_id" in fields_list and not values.get("lang_id"):
-            values["lang_id"] = self.env["res.lang"]._lang_get(order._b2b_slip_lang()).id
+            values["lang_id"] = (
+                self.env["res.lang"]._lang_get(order._b2b_slip_lang()).id
+            )
         if "carrier_id" in fields_list and not values.get("carrier_id"):
             values["carrier_id"] = order.carrier_id.id
         return values
@@ -85,7 +98,9 @@ class B2bShipmentConfirm(models.TransientModel):
         self.ensure_one()
         quantities = {}
         for line in self.line_ids:
-            quantities[line.product_id] = quantities.get(line.product_id, 0.0) + line.quantity
+            quantities[line.product_id] = (
+                quantities.get(line.product_id, 0.0) + line.quantity
+            )
         self.order_id._b2b_confirm_shipment(
             quantities,
             tracking_refs=parse_tracking_refs(self.tracking_ref),

@@ -7,14 +7,18 @@ class B2bShipmentConfirmLine(models.TransientModel):
     _name = "b2b.shipment.confirm.line"
     _description = "B2B Shipment Confirmation Line"
 
-    wizard_id = fields.Many2one("b2b.shipment.confirm", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "b2b.shipment.confirm", required=True, ondelete="cascade"
+    )
     product_id = fields.Many2one("product.product", required=True, readonly=True)
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
     quantity = fields.Float(string="Quantity Shipped", digits="Product Unit of Measure")
     remaining_qty = fields.Float(
         string="To Ship", digits="Product Unit of Measure", readonly=True
     )
-    reserved_qty = fields.Float(string="Reserved", digits="Product Unit of Measure", readonly=True)
+    reserved_qty = fields.Float(
+        string="Reserved", digits="Product Unit of Measure", readonly=True
+    )
     not_reserved_qty = fields.Float(
         string="Not Reserved",
         digits="Product Unit of Measure",

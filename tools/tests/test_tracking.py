@@ -1,7 +1,6 @@
 """Parcel tracking references, without Odoo."""
 
 import pytest
-
 from b2b_dropship_tools.tracking import (
     join_tracking_refs,
     parse_tracking_refs,
@@ -49,7 +48,10 @@ def test_tracking_link_quotes_the_reference():
 
 
 def test_tracking_link_appends_without_placeholder():
-    assert tracking_link("https://track.example/?id=", "X1") == "https://track.example/?id=X1"
+    assert (
+        tracking_link("https://track.example/?id=", "X1")
+        == "https://track.example/?id=X1"
+    )
 
 
 def test_no_link_without_template_or_reference():
