@@ -67,7 +67,9 @@ APT_PACKAGES = {
     "openssh-server": lambda: os.path.exists("/usr/sbin/sshd") or bool(which("sshd")),
     "poppler-utils": lambda: bool(which("pdftotext")),
     # a Chinese font: packing slips are printed in Simplified Chinese too
-    "fonts-wqy-zenhei": lambda: os.path.exists("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    "fonts-wqy-zenhei": lambda: os.path.exists(
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    ),
 }
 
 IS_ROOT = os.geteuid() == 0
@@ -1188,9 +1190,12 @@ def cmd_test_core(args):
     """Odoo's own tests of CORE_MODULES, run as Odoo runs them, with the addon.
 
     One Odoo run on a fresh database installs the modules and the addon with
-    demo data and --test-enable: each module's at_install tests run right
-    after it is installed (as in Odoo's own CI), and the post_install tests,
-    most of them, run once everything, the addon included, is installed.
+    --test-enable: each module's at_install tests run right after it is
+    installed (as in Odoo's own CI), and the post_install tests, most of them,
+    run once everything, the addon included, is installed. Odoo's modules get
+    their demo data, which their tests expect; the addon gets its own only with
+    B2B_CORE_DEMO=1, since it changes the company (its time zone, for one)
+    in ways Odoo's tests do not expect.
     """
     install_deps()
     odoo = require_odoo()
@@ -1200,12 +1205,14 @@ def cmd_test_core(args):
     tags = ",".join(f"/{m}" for m in CORE_MODULES)
     log_path = LOGS / f"core-{os.getpid()}.log"
     log = odoo_log.OdooLog(module=None)
+    addon_demo = env_flag("B2B_CORE_DEMO")
     started = time.time()
     try:
         drop_stale_test_databases(pg)
         pg.drop(db)
         say(
-            f"installing {', '.join(CORE_MODULES)} and {ADDON} with demo data in {db}, "
+            f"installing {', '.join(CORE_MODULES)} and {ADDON} "
+            f"({'with' if addon_demo else 'without'} its demo data) in {db}, "
             f"with Odoo's tests {tags}; log {log_path.relative_to(ROOT)}"
         )
         rc = stream_process(
@@ -1215,6 +1222,7 @@ def cmd_test_core(args):
                 db,
                 "-i",
                 ",".join([*CORE_MODULES, ADDON]),
+                *([] if addon_demo else [f"--without-demo={ADDON}"]),
                 "--test-enable",
                 f"--test-tags={tags}",
                 "--stop-after-init",
@@ -1428,8 +1436,15 @@ def cmd_stop(args):
     if pg.external:
         say("PG* variables name an external server: nothing to stop")
         return 0
-    with flock("pg-users.lock"), flock("pg-start.lock"):
-        pg.stop()
+    LOCKS.mkdir(parents=True, exist_ok=True)
+    with open(LOCKS / "pg-users.lock", "a+") as users:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            say("the private cluster is in use by another command; it stops with it")
+            return 1
+        with flock("pg-start.lock"):
+            pg.stop()
     return 0
 
 
