@@ -2,6 +2,7 @@ from . import b2b_csv_mapping
 from . import b2b_file_drop
 from . import b2b_outbound_file
 from . import b2b_csv_channel_mixin
+from . import b2b_http_channel_mixin
 from . import b2b_connection
 from . import b2b_product_reference
 from . import b2b_deadline_mixin
@@ -22,3 +23,5 @@ from . import mail_alias
 from . import delivery_carrier
 from . import stock_move
 from . import stock_picking
+from . import b2b_event
+from . import ir_http

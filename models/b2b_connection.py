@@ -21,7 +21,12 @@ def _tz_get(self):
 class B2bConnection(models.Model):
     _name = "b2b.connection"
     _description = "B2B Retailer Connection"
-    _inherit = ["mail.thread", "mail.activity.mixin", "b2b.csv.channel.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "b2b.csv.channel.mixin",
+        "b2b.http.channel.mixin",
+    ]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -341,6 +346,7 @@ class B2bConnection(models.Model):
         )
         if kind == "order":
             order.action_confirm()
+            order._b2b_emit_event("order.confirmed", None)
         return order
 
     def _b2b_ship_to_values(self, ship_to, errors):

@@ -247,7 +247,7 @@ class B2bDeadlineMixin(models.AbstractModel):
                 raise UserError(_("The shipping fee cannot be negative."))
         self._b2b_change_state("answered", _("Request answered."), {"b2b_answered_at": now})
         self._b2b_notify_partner("answered")
-        self._b2b_emit_event("request.answered")
+        self._b2b_emit_event("request.answered", None)
         return True
 
     def action_b2b_decline(self, reason=None):
@@ -262,7 +262,7 @@ class B2bDeadlineMixin(models.AbstractModel):
             {"b2b_decline_reason": reason},
         )
         self._b2b_notify_partner("declined")
-        self._b2b_emit_event("request.declined")
+        self._b2b_emit_event("request.declined", None)
         return True
 
     def action_b2b_convert(self):
@@ -279,7 +279,7 @@ class B2bDeadlineMixin(models.AbstractModel):
                 {"b2b_ship_deadline": connection.compute_deadline(now, connection.ship_delay_hours)},
             )
         self._b2b_notify_supplier(_("The retailer turned the request into an order."))
-        self._b2b_emit_event("order.confirmed")
+        self._b2b_emit_event("order.confirmed", None)
         return True
 
     def action_b2b_reopen(self):
@@ -406,7 +406,7 @@ class B2bDeadlineMixin(models.AbstractModel):
 
     def _b2b_on_expired(self):
         """Called after requests expired (outbound events hook in here)."""
-        self._b2b_emit_event("request.expired")
+        self._b2b_emit_event("request.expired", None)
 
     def _b2b_emit_event(self, event_type, payload=None):
         """Tell the partner's system what happened (outbound webhook events).

@@ -1073,6 +1073,8 @@ class SaleOrder(models.Model):
             order_sudo.action_b2b_cancel(body["reason"])
         else:
             raise MissingError(_("Unknown action %(action)s.", action=action))
+        # pending computations are made with the rights of the change
+        order_sudo.env.flush_all()
         return 200, order_sudo._b2b_api_values()
 
     @api.model

@@ -12,3 +12,8 @@ from . import test_shipping
 from . import test_packing_slip
 from . import test_dashboard_tour
 from . import test_shipment_tour
+from . import test_webhook
+from . import test_webhook_concurrency
+from . import test_outbound_events
+from . import test_api
+from . import test_api_schemathesis

@@ -1,0 +1,681 @@
+import json
+import logging
+import secrets
+import threading
+import time
+from datetime import timedelta
+
+import psycopg2.errors
+import requests
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..exceptions import B2bInputError, B2bRefusedError
+from ..tools import api_schema, json_schema, webhook_signature
+
+_logger = logging.getLogger(__name__)
+
+# Delays before the retries of an outbound event, after its 1st, 2nd, ...
+# failed attempt; after the last one the event is abandoned.
+RETRY_DELAYS = [
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+]
+SEND_TIMEOUT = 15
+# Inbound events with more lines than this are answered 202 and processed by
+# the scheduled action, so that the sender gets its answer within 2 seconds.
+DEFAULT_SYNC_MAX_LINES = 50
+SYNC_MAX_LINES_PARAM = "b2b_dropship.webhook_sync_max_lines"
+# Checked against when the connection code is unknown, so that an unknown
+# code and a wrong signature cost the same time.
+_DECOY_SECRET = webhook_signature.generate_secret()
+UNAUTHORIZED_DETAIL = "The webhook signature could not be verified."
+MAX_STORED_RESPONSE = 2000
+
+
+class B2bEvent(models.Model):
+    """One delivery of a retailer channel: an inbound webhook or an outbound
+    notification, with what it carried and what came of it."""
+
+    _name = "b2b.event"
+    _description = "B2B Channel Event"
+    _order = "id desc"
+
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")],
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    connection_id = fields.Many2one(
+        "b2b.connection", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    partner_id = fields.Many2one(
+        related="connection_id.partner_id", string="Retailer", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        related="connection_id.company_id", store=True, index=True
+    )
+    event_type = fields.Char(string="Type", index=True, readonly=True)
+    idempotency_key = fields.Char(
+        required=True,
+        readonly=True,
+        help="The webhook-id of the message: the sender's for inbound events, ours for outbound ones.",
+    )
+    payload = fields.Text(readonly=True, help="The body, exactly as received or sent.")
+    state = fields.Selection(
+        [
+            ("received", "Received"),
+            ("done", "Done"),
+            ("pending", "Pending"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("abandoned", "Abandoned"),
+        ],
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    last_error = fields.Text(readonly=True)
+    next_attempt_at = fields.Datetime(string="Next Attempt", index=True, readonly=True)
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Request or Order",
+        index=True,
+        ondelete="set null",
+        readonly=True,
+    )
+    reference = fields.Char(
+        readonly=True, help="The retailer's reference named by the event."
+    )
+    response_status = fields.Integer(readonly=True)
+    response = fields.Text(
+        readonly=True,
+        help="Inbound: the answer given to the first delivery, given again to every "
+        "redelivery. Outbound: what the retailer's endpoint last answered.",
+    )
+    processed_at = fields.Datetime(readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        (
+            "idempotency_key_unique",
+            "unique(connection_id, direction, idempotency_key)",
+            "An event with this id was already delivered on this connection.",
+        ),
+    ]
+
+    @api.depends("event_type", "idempotency_key")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = (
+                f"{event.event_type or _('Unreadable event')} ({event.idempotency_key})"
+            )
+
+    # Actions ---------------------------------------------------------------
+
+    def action_retry(self):
+        """Process failed inbound events again, send failed outbound ones again."""
+        inbound = self.filtered(lambda event: event.direction == "inbound")
+        outbound = self - inbound
+        for event in self:
+            if event.state not in ("failed", "abandoned", "received"):
+                raise UserError(
+                    _(
+                        "%(event)s is %(state)s: only failed events are retried.",
+                        event=event.display_name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[event.state],
+                    )
+                )
+        for event in outbound:
+            if not event.connection_id.webhook_url:
+                raise UserError(
+                    _(
+                        "The connection %(name)s has no webhook URL to send to.",
+                        name=event.connection_id.name,
+                    )
+                )
+        inbound._b2b_process()
+        if outbound:
+            outbound.write(
+                {
+                    "state": "pending",
+                    "next_attempt_at": fields.Datetime.now(),
+                    "attempts": 0,
+                }
+            )
+            self.env.ref("b2b_dropship.cron_send_events").sudo()._trigger()
+        return True
+
+    # Inbound webhooks --------------------------------------------------------
+
+    @api.model
+    def _b2b_receive_webhook(self, code, headers, body):
+        """Verify, record and process one webhook delivery.
+
+        :param str code: the connection code of the URL.
+        :param headers: the ``webhook-id``, ``webhook-timestamp`` and
+            ``webhook-signature`` header values (text or bytes), by name.
+        :param bytes body: the raw body, at most 1 MiB.
+        :return: ``(status, body)``, the HTTP answer: the body is a dict,
+            an RFC 9457 problem when ``status`` is 400 or more.
+        """
+        self = self.sudo()
+        connection = self.env["b2b.connection"]._b2b_webhook_connection(code)
+        try:
+            verification = webhook_signature.verify(
+                connection._b2b_webhook_secrets() if connection else [_DECOY_SECRET],
+                headers.get(webhook_signature.HEADER_ID),
+                headers.get(webhook_signature.HEADER_TIMESTAMP),
+                headers.get(webhook_signature.HEADER_SIGNATURE),
+                body,
+            )
+        except (
+            webhook_signature.WebhookVerificationError,
+            webhook_signature.InvalidSecretError,
+        ) as error:
+            _logger.info("Webhook refused for connection code %r: %s", code, error)
+            return 401, api_schema.problem(401, UNAUTHORIZED_DETAIL)
+        if not connection:
+            return 401, api_schema.problem(401, UNAUTHORIZED_DETAIL)
+        if connection.state != "connected":
+            try:
+                connection._check_can_receive()
+            except B2bRefusedError as refusal:
+                return 403, api_schema.problem(403, refusal.args[0])
+        key = verification.msg_id
+        if "\x00" in key:
+            return 422, api_schema.problem(
+                422,
+                _("The webhook-id header must not contain the NUL character."),
+                errors=[
+                    {
+                        "path": webhook_signature.HEADER_ID,
+                        "message": _("Invalid character."),
+                    }
+                ],
+            )
+        event = self._b2b_inbound_event(connection, key, body)
+        if event.response_status:
+            # a redelivery: nothing new, the answer of the first delivery
+            return event._b2b_stored_answer()
+        envelope, errors = event._b2b_read_payload()
+        if errors:
+            return event._b2b_answer_first(
+                422,
+                api_schema.problem(
+                    422, _("The webhook body is not valid."), errors=errors
+                ),
+                "failed",
+            )
+        event.write(
+            {
+                "event_type": envelope["type"],
+                "reference": event._b2b_payload_reference(envelope),
+            }
+        )
+        if event._b2b_defer(envelope):
+            self.env.ref("b2b_dropship.cron_process_events").sudo()._trigger()
+            return event._b2b_answer_first(202, {"status": "accepted"}, "received")
+        status, answer = event._b2b_process_envelope(envelope)
+        return event._b2b_answer_first(status, answer)
+
+    @api.model
+    def _b2b_inbound_event(self, connection, key, body):
+        """The inbound event of this webhook-id, created if new.
+
+        Two deliveries of one id may arrive at once on two workers. The event
+        is inserted with ``ON CONFLICT DO NOTHING`` on the unique
+        (connection, direction, key) index: the second insert waits for the
+        first transaction; when that one commits, PostgreSQL aborts the
+        second with a serialization failure (its snapshot cannot see the
+        row), Odoo replays that request in a new transaction, and the replay
+        finds the event and answers what the first delivery was answered.
+        """
+        domain = [
+            ("connection_id", "=", connection.id),
+            ("direction", "=", "inbound"),
+            ("idempotency_key", "=", key),
+        ]
+        event = self.search(domain, limit=1)
+        if event:
+            return event
+        payload = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO b2b_event (
+                    connection_id, partner_id, company_id, direction, idempotency_key,
+                    state, attempts, payload, create_uid, write_uid, create_date, write_date
+                )
+                VALUES (%s, %s, %s, 'inbound', %s, 'received', 0, %s, %s, %s,
+                        now() at time zone 'UTC', now() at time zone 'UTC')
+                ON CONFLICT (connection_id, direction, idempotency_key) DO NOTHING
+                RETURNING id
+                """,
+                connection.id,
+                connection.partner_id.id,
+                connection.company_id.id,
+                key,
+                payload,
+                self.env.uid,
+                self.env.uid,
+            ),
+            # a serialization failure here is the expected end of a duplicate
+            # racing its first delivery: Odoo replays the request, no error
+            log_exceptions=False,
+        )
+        row = self.env.cr.fetchone()
+        return self.browse(row[0]) if row else self.search(domain, limit=1)
+
+    def _b2b_stored_answer(self):
+        self.ensure_one()
+        return self.response_status, json.loads(self.response)
+
+    def _b2b_answer_first(self, status, answer, state=None):
+        """Record the answer given to the first delivery, and give it."""
+        self.ensure_one()
+        values = {"response_status": status, "response": json.dumps(answer)}
+        if state:
+            values["state"] = state
+        if state == "failed":
+            values.update(
+                processed_at=fields.Datetime.now(),
+                last_error=self._b2b_error_text(answer),
+            )
+        self.write(values)
+        return status, answer
+
+    def _b2b_read_payload(self):
+        """Parse and check the stored body: ``(envelope, errors)``."""
+        self.ensure_one()
+        try:
+            envelope = json_schema.loads(self.payload or "")
+        except json_schema.JsonBodyError as error:
+            return None, [{"path": "", "message": str(error)}]
+        errors = json_schema.validate(envelope, api_schema.ENVELOPE_SCHEMA)
+        if not errors:
+            schema = api_schema.inbound_data_schema(envelope["type"], envelope["data"])
+            errors = json_schema.validate(envelope["data"], schema, "data")
+        return envelope, errors
+
+    @api.model
+    def _b2b_payload_reference(self, envelope):
+        reference = envelope.get("data", {}).get("reference")
+        return reference.strip() if isinstance(reference, str) else False
+
+    def _b2b_defer(self, envelope):
+        lines = envelope["data"].get("lines")
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(SYNC_MAX_LINES_PARAM, DEFAULT_SYNC_MAX_LINES)
+        )
+        return isinstance(lines, list) and len(lines) > limit
+
+    def _b2b_process(self):
+        """Process received or failed inbound events; done ones are left alone."""
+        for event in self:
+            if event.direction != "inbound" or event.state == "done":
+                continue
+            envelope, errors = event._b2b_read_payload()
+            if errors:
+                event.write(
+                    {
+                        "state": "failed",
+                        "attempts": event.attempts + 1,
+                        "processed_at": fields.Datetime.now(),
+                        "last_error": "\n".join(
+                            f"{e['path']}: {e['message']}" for e in errors
+                        ),
+                    }
+                )
+                continue
+            event.write(
+                {
+                    "event_type": envelope["type"],
+                    "reference": self._b2b_payload_reference(envelope),
+                }
+            )
+            event._b2b_process_envelope(envelope)
+
+    def _b2b_process_envelope(self, envelope):
+        """Apply a valid event to the requests and orders; ``(status, answer)``.
+
+        Runs in a savepoint: an event that fails changes nothing but itself.
+        The retailer's changes are made as the public user (the webhook's
+        user) with superuser rights, whether the event is processed on
+        arrival, by the scheduled action, or retried by a manager.
+        """
+        self.ensure_one()
+        connection = self.connection_id
+        public_env = self.env(user=self.env.ref("base.public_user").id, su=True)
+        data = envelope["data"]
+        try:
+            with self.env.cr.savepoint():
+                order = self.with_env(public_env)._b2b_apply(
+                    connection.with_env(public_env), envelope["type"], data
+                )
+                # computations left pending by the changes are made now, with
+                # the rights they were made with, not later in the request's
+                # environment (the public user's)
+                public_env.flush_all()
+        except B2bInputError as error:
+            errors = [
+                dict(e, path=f"data.{e['path']}" if e.get("path") else "data")
+                for e in error.errors
+            ]
+            return self._b2b_processed(
+                422,
+                api_schema.problem(
+                    422, _("The event could not be processed."), errors=errors
+                ),
+            )
+        except B2bRefusedError as error:
+            return self._b2b_processed(403, api_schema.problem(403, error.args[0]))
+        except psycopg2.errors.UniqueViolation:
+            message = _(
+                "The reference %(reference)s is already used by another request or order.",
+                reference=data.get("reference"),
+            )
+            return self._b2b_processed(
+                409,
+                api_schema.problem(
+                    409,
+                    message,
+                    errors=[{"path": "data.reference", "message": message}],
+                ),
+            )
+        except AccessError:
+            # a fault of ours, not of the sender: never explained to it
+            raise
+        except UserError as error:
+            # the guards of the transitions: not in a state that allows it
+            message = error.args[0]
+            return self._b2b_processed(
+                409,
+                api_schema.problem(
+                    409,
+                    message,
+                    errors=[{"path": "data.reference", "message": message}],
+                ),
+            )
+        answer = {
+            "status": "processed",
+            "reference": order.client_order_ref or None,
+            "name": order.name,
+            "state": order.b2b_state,
+        }
+        return self._b2b_processed(200, answer, order)
+
+    def _b2b_processed(self, status, answer, order=None):
+        self.ensure_one()
+        values = {
+            "attempts": self.attempts + 1,
+            "processed_at": fields.Datetime.now(),
+            "state": "done" if status < 300 else "failed",
+            "last_error": False if status < 300 else self._b2b_error_text(answer),
+        }
+        if order:
+            values["order_id"] = order.id
+        elif self.reference and not self.order_id:
+            values["order_id"] = (
+                self.env["sale.order"]
+                .search(
+                    [
+                        ("b2b_connection_id", "=", self.connection_id.id),
+                        ("client_order_ref", "=", self.reference),
+                    ],
+                    limit=1,
+                )
+                .id
+            )
+        self.write(values)
+        return status, answer
+
+    @api.model
+    def _b2b_error_text(self, answer):
+        errors = answer.get("errors") or []
+        if not errors:
+            return answer.get("detail") or ""
+        return "\n".join(
+            f"{error['path']}: {error['message']}"
+            if error["path"]
+            else error["message"]
+            for error in errors
+        )
+
+    @api.model
+    def _b2b_apply(self, connection, event_type, data):
+        """Do what an inbound event asks; return the request or order concerned."""
+        if event_type == "request.created":
+            return connection._b2b_receive("request", data)
+        if event_type == "order.created" and ("lines" in data or "ship_to" in data):
+            return connection._b2b_receive("order", data)
+        order = self._b2b_find_order(connection, data["reference"])
+        if event_type == "order.created":
+            order.action_b2b_convert()
+        elif event_type == "request.reopened":
+            order.action_b2b_reopen()
+        elif event_type == "order.cancelled":
+            order.action_b2b_cancel(data["reason"])
+        else:
+            raise KeyError(event_type)
+        return order
+
+    @api.model
+    def _b2b_find_order(self, connection, reference):
+        order = self.env["sale.order"].search(
+            [
+                ("b2b_connection_id", "=", connection.id),
+                ("client_order_ref", "=", reference.strip()),
+            ],
+            limit=1,
+        )
+        if not order:
+            raise B2bInputError(
+                [
+                    {
+                        "path": "reference",
+                        "message": _(
+                            "No request or order has the reference %(reference)s.",
+                            reference=reference,
+                        ),
+                    }
+                ]
+            )
+        return order
+
+    # Outbound events -----------------------------------------------------------
+
+    @api.model
+    def _b2b_create_outbound(self, orders_data, event_type):
+        """Record outbound events, pending: ``orders_data`` is ``[(order, data)]``.
+
+        Orders of connections without a webhook URL are skipped.
+        """
+        now = fields.Datetime.now()
+        timestamp = now.isoformat() + "Z"
+        vals_list = []
+        for order, data in orders_data:
+            connection = order.b2b_connection_id
+            if not connection.webhook_url:
+                continue
+            vals_list.append(
+                {
+                    "direction": "outbound",
+                    "connection_id": connection.id,
+                    "event_type": event_type,
+                    "idempotency_key": "msg_" + secrets.token_urlsafe(18),
+                    "payload": json.dumps(
+                        {"type": event_type, "timestamp": timestamp, "data": data},
+                        separators=(",", ":"),
+                    ),
+                    "state": "pending",
+                    "next_attempt_at": now,
+                    "order_id": order.id,
+                    "reference": order.client_order_ref,
+                }
+            )
+        if not vals_list:
+            return self.browse()
+        events = self.sudo().create(vals_list)
+        self.env.ref("b2b_dropship.cron_send_events").sudo()._trigger()
+        return events
+
+    def _b2b_send(self):
+        """POST one outbound event to the retailer's endpoint, signed."""
+        self.ensure_one()
+        connection = self.connection_id
+        url = connection.webhook_url
+        body = self.payload.encode()
+        headers = webhook_signature.sign_headers(
+            connection._b2b_outbound_secrets(), self.idempotency_key, body
+        )
+        headers.update(
+            {
+                "Content-Type": "application/json",
+                "User-Agent": "b2b-dropship-webhooks/1.0",
+            }
+        )
+        attempts = self.attempts + 1
+        try:
+            response = requests.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=SEND_TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            _logger.info(
+                "Webhook event %s to connection %s failed: %s",
+                self.id,
+                connection.id,
+                type(error).__name__,
+            )
+            self._b2b_delivery_failed(
+                attempts, None, _("No answer: %(error)s", error=error)
+            )
+            return False
+        text = response.text[:MAX_STORED_RESPONSE]
+        if 200 <= response.status_code < 300:
+            self.write(
+                {
+                    "state": "sent",
+                    "attempts": attempts,
+                    "sent_at": fields.Datetime.now(),
+                    "next_attempt_at": False,
+                    "last_error": False,
+                    "response_status": response.status_code,
+                    "response": text,
+                }
+            )
+            return True
+        if response.status_code == 410:
+            self.write({"attempts": attempts, "response_status": 410, "response": text})
+            connection._b2b_webhook_gone(self)
+            return False
+        self._b2b_delivery_failed(
+            attempts,
+            response,
+            _("The endpoint answered %(status)s.", status=response.status_code),
+        )
+        return False
+
+    def _b2b_delivery_failed(self, attempts, response, error):
+        self.ensure_one()
+        values = {"attempts": attempts, "last_error": error}
+        if response is not None:
+            values.update(
+                response_status=response.status_code,
+                response=response.text[:MAX_STORED_RESPONSE],
+            )
+        if attempts > len(RETRY_DELAYS):
+            values.update(state="abandoned", next_attempt_at=False)
+            self.write(values)
+            self.connection_id._b2b_notify_abandoned(self)
+            return
+        next_attempt = fields.Datetime.now() + RETRY_DELAYS[attempts - 1]
+        values.update(state="failed", next_attempt_at=next_attempt)
+        self.write(values)
+        self.env.ref("b2b_dropship.cron_send_events").sudo()._trigger(next_attempt)
+
+    # Scheduled actions -----------------------------------------------------------
+
+    @api.model
+    def _cron_send_events(self, limit=200, time_budget=240):
+        """Send the outbound events that are due, one transaction each."""
+        return self._b2b_run_queue(
+            lambda: SQL(
+                """
+                SELECT event.id FROM b2b_event event
+                JOIN b2b_connection connection ON connection.id = event.connection_id
+                WHERE event.direction = 'outbound' AND event.state IN ('pending', 'failed')
+                  AND event.next_attempt_at <= %s
+                  AND connection.webhook_url IS NOT NULL AND connection.webhook_url != ''
+                ORDER BY event.next_attempt_at, event.id
+                LIMIT 1 FOR UPDATE OF event SKIP LOCKED
+                """,
+                fields.Datetime.now(),
+            ),
+            lambda event: event._b2b_send(),
+            limit,
+            time_budget,
+        )
+
+    @api.model
+    def _cron_process_events(self, limit=200, time_budget=240):
+        """Process the inbound events answered 202, one transaction each."""
+        return self._b2b_run_queue(
+            lambda: SQL(
+                """
+                SELECT id FROM b2b_event
+                WHERE direction = 'inbound' AND state = 'received' AND response_status IS NOT NULL
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                """
+            ),
+            lambda event: event._b2b_process(),
+            limit,
+            time_budget,
+        )
+
+    @api.model
+    def _b2b_run_queue(self, next_query, handle, limit, time_budget):
+        """Take due events one at a time (locked, so that two workers never
+        take the same), handle each and commit it before the next."""
+        start = time.monotonic()
+        done = 0
+        handled = set()
+        while done < limit and time.monotonic() - start < time_budget:
+            self.env.flush_all()
+            self.env.cr.execute(next_query())
+            row = self.env.cr.fetchone()
+            if not row or row[0] in handled:
+                break
+            handled.add(row[0])
+            handle(self.browse(row[0]))
+            done += 1
+            self._b2b_commit()
+        self.env["ir.cron"]._notify_progress(
+            done=done, remaining=0 if done < limit else 1
+        )
+        return done
+
+    def _b2b_commit(self):
+        # Each event is its own unit of work: an outbound POST cannot be taken
+        # back, so its outcome is committed before the next one. Tests run in
+        # one transaction and must never commit.
+        testing = getattr(threading.current_thread(), "testing", False)
+        if not testing and not self.env.registry.in_test_mode():
+            self.env.cr.commit()  # pylint: disable=invalid-commit

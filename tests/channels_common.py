@@ -1,0 +1,119 @@
+"""Helpers of the webhook and API tests: deliveries signed by the PyPI
+``standardwebhooks`` library a retailer would use, and a real HTTP endpoint
+on 127.0.0.1 that records what the supplier sends to it."""
+
+import json
+import queue
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import standardwebhooks
+
+SHIP_TO = {
+    "name": "Jane Customer",
+    "street": "1 rue de Rivoli",
+    "city": "Paris",
+    "zip": "75001",
+    "country_code": "FR",
+    "email": "jane@customer.example",
+}
+
+
+def request_data(reference="WH-1", **values):
+    """``request.created`` data of 3 lines of the B2bCommon products."""
+    return dict(
+        {
+            "reference": reference,
+            "ship_to": dict(SHIP_TO),
+            "lines": [
+                {"retailer_sku": "R1-CHAIR", "quantity": 2},
+                {
+                    "sku": "TABLE-01",
+                    "quantity": 1,
+                    "description": "Table for the terrace",
+                },
+                {"sku": "CHAIR-01", "quantity": 3},
+            ],
+            "note": "Leave at the door",
+        },
+        **values,
+    )
+
+
+def signed_headers(secret, body, msg_id=None, timestamp=None):
+    """Standard Webhooks headers of ``body`` (bytes), signed by the reference library."""
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    moment = datetime.fromtimestamp(timestamp or time.time(), tz=timezone.utc)
+    signature = standardwebhooks.Webhook(secret).sign(msg_id, moment, body.decode())
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(moment.timestamp())),
+        "webhook-signature": signature,
+        "Content-Type": "application/json",
+    }
+
+
+def envelope(event_type, data):
+    return json.dumps(
+        {"type": event_type, "timestamp": "2025-06-30T08:00:00Z", "data": data}
+    ).encode()
+
+
+class RecordingEndpoint:
+    """An HTTP server on 127.0.0.1, in a thread, answering each POST with the
+    next status of ``statuses`` (200 when none is left) and recording it."""
+
+    def __init__(self):
+        self.requests = []
+        self.statuses = queue.Queue()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - name required by http.server
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                endpoint.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers.items()),
+                        "body": body,
+                    }
+                )
+                try:
+                    status = endpoint.statuses.get_nowait()
+                except queue.Empty:
+                    status = 200
+                payload = b'{"ok": true}'
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format, *args):  # noqa: A002 - signature of http.server
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/supplier"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def answer(self, *statuses):
+        for status in statuses:
+            self.statuses.put(status)

@@ -1,0 +1,397 @@
+import json
+from datetime import timedelta
+
+import jsonschema
+from openapi_spec_validator import validate as validate_openapi
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..tools import api_schema
+from .channels_common import request_data
+from .shipping_common import B2bShippingCommon
+
+PROBLEM = "application/problem+json"
+
+
+class B2bApiCommon(B2bShippingCommon, HttpCase):
+    """Two retailers, each with a portal user holding an API key; retailer one
+    has a request, an answered request, an order and a shipped order."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("b2b_dropship.api_settle_seconds", "0")
+        cls.portal_user.b2b_is_admin = True
+        cls.key_a = cls._api_key(cls.portal_user)
+        cls.retailer_b = cls.env["res.partner"].create(
+            {"name": "Retailer Two", "is_company": True}
+        )
+        cls.connection_b = cls.env["b2b.connection"].create(
+            {
+                "name": "Retailer Two",
+                "code": "retailer-two",
+                "partner_id": cls.retailer_b.id,
+                "state": "connected",
+            }
+        )
+        cls.user_b = new_test_user(
+            cls.env,
+            login="bob",
+            groups="base.group_portal",
+            partner_id=cls.env["res.partner"]
+            .create({"name": "Bob", "parent_id": cls.retailer_b.id})
+            .id,
+        )
+        cls.key_b = cls._api_key(cls.user_b)
+        cls.open_request = cls._create_request("A-OPEN")
+        cls.answered = cls._create_request("A-ANSWERED")
+        cls._answer_all(cls.answered)
+        cls.order = cls._create_order("A-ORDER")
+        cls.shipped = cls._create_order("A-SHIPPED")
+        cls.other = cls._create_request("B-OPEN", connection=cls.connection_b)
+        cls.document = api_schema.openapi_document()
+
+    @classmethod
+    def _api_key(cls, user):
+        return (
+            cls.env["res.users.apikeys"]
+            .with_user(user)
+            ._generate(None, "Order system", fields.Datetime.now() + timedelta(days=60))
+        )
+
+    @classmethod
+    def _answer_all(cls, order):
+        for line in order.order_line:
+            line.b2b_qty_available = line.product_uom_qty
+        order.with_user(cls.b2b_user).action_b2b_answer()
+
+    def _call(self, method, path, key=None, body=None, raw=None, **kwargs):
+        headers = (
+            {"Authorization": f"Bearer {key or self.key_a}"} if key is not False else {}
+        )
+        if body is not None or raw is not None:
+            headers["Content-Type"] = "application/json"
+            kwargs["data"] = raw if raw is not None else json.dumps(body)
+        return self.opener.request(
+            method, self.base_url() + path, headers=headers, timeout=30, **kwargs
+        )
+
+    def _assert_schema(self, body, name):
+        jsonschema.validate(
+            body, {"$ref": f"#/components/schemas/{name}", **self.document}
+        )
+
+    def _assert_problem(self, response, status):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM)
+        problem = response.json()
+        self._assert_schema(problem, "Problem")
+        self.assertEqual(problem["status"], status)
+        return problem
+
+    def _references(self, response):
+        return [order["reference"] for order in response.json()["orders"]]
+
+
+@tagged("post_install", "-at_install")
+class TestApi(B2bApiCommon):
+    def test_calls_without_a_valid_key_answer_401_problems(self):
+        for key in (False, "not-a-key"):
+            response = self._call("GET", "/b2b/v1/orders", key=key)
+            problem = self._assert_problem(response, 401)
+            self.assertIn("Bearer", problem["detail"])
+            self.assertEqual(response.headers["WWW-Authenticate"], "Bearer")
+
+    def test_list_shows_the_callers_company_only(self):
+        response = self._call("GET", "/b2b/v1/orders")
+        self.assertEqual(response.status_code, 200, response.text)
+        self._assert_schema(response.json(), "OrderList")
+        self.assertEqual(
+            sorted(self._references(response)),
+            ["A-ANSWERED", "A-OPEN", "A-ORDER", "A-SHIPPED"],
+        )
+        response = self._call("GET", "/b2b/v1/orders", key=self.key_b)
+        self.assertEqual(self._references(response), ["B-OPEN"])
+
+    def test_one_order_with_lines_answers_and_shipments(self):
+        self._ship(
+            self.shipped, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-1, TRK-2"
+        )
+        response = self._call("GET", "/b2b/v1/orders/A-SHIPPED")
+        self.assertEqual(response.status_code, 200, response.text)
+        order = response.json()
+        self._assert_schema(order, "Order")
+        self.assertEqual(
+            (order["reference"], order["name"]), ("A-SHIPPED", self.shipped.name)
+        )
+        self.assertEqual(
+            [line["sku"] for line in order["lines"]], ["CHAIR-01", "TABLE-01"]
+        )
+        self.assertEqual(order["lines"][0]["retailer_sku"], "R1-CHAIR")
+        shipment = order["shipments"][0]
+        self.assertEqual(shipment["carrier"], "Parcel Express")
+        self.assertEqual(
+            shipment["tracking"],
+            [
+                {"reference": "TRK-1", "url": "https://track.example/parcel?ref=TRK-1"},
+                {"reference": "TRK-2", "url": "https://track.example/parcel?ref=TRK-2"},
+            ],
+        )
+        self.assertEqual(
+            {line["sku"]: line["quantity"] for line in shipment["lines"]},
+            {"CHAIR-01": 5, "TABLE-01": 2},
+        )
+        response = self._call("GET", "/b2b/v1/orders/A-ANSWERED")
+        self.assertEqual(response.json()["lines"][0]["available_quantity"], 5)
+
+    def test_another_retailers_order_is_not_found(self):
+        problem = self._assert_problem(self._call("GET", "/b2b/v1/orders/B-OPEN"), 404)
+        self.assertIn("B-OPEN", problem["detail"])
+        self._assert_problem(
+            self._call("POST", "/b2b/v1/orders/B-OPEN/cancel", body={"reason": "x"}),
+            404,
+        )
+        self.assertEqual(self.other.b2b_state, "request")
+
+    def test_cursor_pages_through_everything_and_changed_orders_come_again(self):
+        seen, cursor = [], None
+        while True:
+            params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            response = self._call("GET", "/b2b/v1/orders", params=params)
+            page = response.json()
+            seen += [order["reference"] for order in page["orders"]]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                break
+        self.assertEqual(sorted(seen), ["A-ANSWERED", "A-OPEN", "A-ORDER", "A-SHIPPED"])
+        self.assertEqual(len(seen), 4)
+        # nothing changed: the last cursor gives nothing more
+        response = self._call("GET", "/b2b/v1/orders", params={"cursor": cursor})
+        self.assertEqual(
+            response.json(), {"orders": [], "next_cursor": cursor, "has_more": False}
+        )
+        # an order already read changes: it comes again after the cursor, once
+        self.open_request.b2b_note = "Please call before delivering"
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_order SET write_date = write_date + interval '1 second' WHERE id = %s",
+            [self.open_request.id],
+        )
+        self.env.invalidate_all()
+        response = self._call("GET", "/b2b/v1/orders", params={"cursor": cursor})
+        self.assertEqual(self._references(response), ["A-OPEN"])
+        self.assertEqual(
+            response.json()["orders"][0]["note"], "Please call before delivering"
+        )
+
+    def test_filters_by_state_and_period(self):
+        response = self._call("GET", "/b2b/v1/orders", params={"state": "answered"})
+        self.assertEqual(self._references(response), ["A-ANSWERED"])
+        updated = self.answered.write_date
+        before = (updated - timedelta(seconds=1)).isoformat() + "Z"
+        after = (updated + timedelta(seconds=1)).isoformat() + "+00:00"
+        self.assertEqual(
+            self._references(
+                self._call("GET", "/b2b/v1/orders", params={"updated_before": before})
+            ),
+            [],
+        )
+        self.assertEqual(
+            self._references(
+                self._call("GET", "/b2b/v1/orders", params={"updated_after": after})
+            ),
+            [],
+        )
+        response = self._call(
+            "GET",
+            "/b2b/v1/orders",
+            params={
+                "updated_after": before,
+                "updated_before": after,
+                "state": "answered",
+            },
+        )
+        self.assertEqual(self._references(response), ["A-ANSWERED"])
+
+    def test_invalid_parameters_answer_422_with_every_problem(self):
+        response = self._call(
+            "GET",
+            "/b2b/v1/orders",
+            params={
+                "state": "lost",
+                "limit": "0",
+                "cursor": "garbage",
+                "updated_after": "yesterday",
+            },
+        )
+        problem = self._assert_problem(response, 422)
+        self.assertEqual(
+            sorted(error["path"] for error in problem["errors"]),
+            ["cursor", "limit", "state", "updated_after"],
+        )
+
+    def test_recent_changes_wait_for_the_settle_window(self):
+        self.env["ir.config_parameter"].set_param(
+            "b2b_dropship.api_settle_seconds", "3600"
+        )
+        self.assertEqual(self._references(self._call("GET", "/b2b/v1/orders")), [])
+        self.assertEqual(self._call("GET", "/b2b/v1/orders/A-OPEN").status_code, 200)
+
+    def test_post_request_creates_a_request(self):
+        response = self._call("POST", "/b2b/v1/requests", body=request_data("API-1"))
+        self.assertEqual(response.status_code, 201, response.text)
+        created = response.json()
+        self._assert_schema(created, "Order")
+        self.assertEqual((created["reference"], created["state"]), ("API-1", "request"))
+        order = self.env["sale.order"].search([("client_order_ref", "=", "API-1")])
+        self.assertEqual(
+            (order.b2b_connection_id, len(order.order_line)), (self.connection, 3)
+        )
+        self.assertTrue(created["answer_deadline"])
+        # the same reference again is refused
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/requests", body=request_data("API-1")), 422
+        )
+        self.assertEqual(problem["errors"][0]["path"], "reference")
+
+    def test_post_request_lists_every_problem(self):
+        data = request_data(
+            "API-2",
+            lines=[{"sku": "CHAIR-01", "quantity": -1}, {"sku": "NOPE", "quantity": 1}],
+        )
+        del data["ship_to"]["city"]
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/requests", body=data), 422
+        )
+        self.assertEqual(
+            sorted(error["path"] for error in problem["errors"]),
+            ["lines[0].quantity", "ship_to.city"],
+        )
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/requests", raw="{not json"), 422
+        )
+        self.assertIn("not valid JSON", problem["errors"][0]["message"])
+        self.assertFalse(
+            self.env["sale.order"].search([("client_order_ref", "=", "API-2")])
+        )
+
+    def test_suspended_connection_refuses_requests_with_403(self):
+        self.connection.action_suspend()
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/requests", body=request_data("API-3")), 403
+        )
+        self.assertIn("suspended", problem["detail"].lower())
+
+    def test_confirm_reopen_and_cancel(self):
+        response = self._call("POST", "/b2b/v1/orders/A-ANSWERED/confirm")
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["state"], "order")
+        self.assertEqual(self.answered.b2b_state, "order")
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/orders/A-OPEN/confirm"), 409
+        )
+        self.assertIn("cannot be turned into an order", problem["detail"])
+        self.open_request.b2b_state = "expired"
+        response = self._call("POST", "/b2b/v1/orders/A-OPEN/reopen")
+        self.assertEqual(
+            (response.status_code, response.json()["state"]), (200, "request")
+        )
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/orders/A-OPEN/cancel", body={"reason": " "}),
+            422,
+        )
+        self.assertEqual(problem["errors"][0]["path"], "reason")
+        response = self._call(
+            "POST",
+            "/b2b/v1/orders/A-OPEN/cancel",
+            body={"reason": "Customer cancelled"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["cancel_reason"], "Customer cancelled")
+        self.assertEqual(self.open_request.b2b_state, "cancelled")
+
+    def test_failed_action_changes_nothing(self):
+        # a refused conversion leaves the answered request as it was
+        self.answered.order_line.b2b_qty_available = 0
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/orders/A-ANSWERED/confirm"), 409
+        )
+        self.assertIn("nothing to order", problem["detail"])
+        self.assertEqual(self.answered.b2b_state, "answered")
+        self.assertEqual(self.answered.order_line.mapped("product_uom_qty"), [5, 2])
+
+    def test_csv_upload_goes_through_the_file_pipeline(self):
+        content = (
+            "order_reference,ship_to_name,ship_to_street,ship_to_city,ship_to_zip,ship_to_country,sku,quantity\r\n"
+            "CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,CHAIR-01,2\r\n"
+            "CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,TABLE-01,1\r\n"
+        ).encode()
+        response = self._call(
+            "POST", "/b2b/v1/files", files={"file": ("order.csv", content, "text/csv")}
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        self._assert_schema(response.json(), "FileDrop")
+        self.assertEqual(
+            response.json(),
+            {
+                "name": "order.csv",
+                "state": "imported",
+                "reference": "CSV-1",
+                "errors": [],
+            },
+        )
+        drop = self.env["b2b.file.drop"].search([("name", "=", "order.csv")])
+        self.assertEqual(
+            (drop.source, drop.order_id.client_order_ref), ("api", "CSV-1")
+        )
+        response = self._call(
+            "POST", "/b2b/v1/files", files={"file": ("again.csv", content, "text/csv")}
+        )
+        self.assertEqual(
+            (response.status_code, response.json()["state"]), (200, "duplicate")
+        )
+        broken = content.replace(b"CHAIR-01,2", b"CHAIR-01,two")
+        problem = self._assert_problem(
+            self._call(
+                "POST",
+                "/b2b/v1/files",
+                files={
+                    "file": (
+                        "broken.csv",
+                        broken.replace(b"CSV-1", b"CSV-2"),
+                        "text/csv",
+                    )
+                },
+            ),
+            422,
+        )
+        self.assertEqual(problem["errors"][0]["path"], "row 2, quantity")
+        self.assertFalse(
+            self.env["sale.order"].search([("client_order_ref", "=", "CSV-2")])
+        )
+        problem = self._assert_problem(
+            self._call("POST", "/b2b/v1/files", data={"file": "not a file"}), 422
+        )
+        self.assertEqual(problem["errors"][0]["path"], "file")
+
+    def test_openapi_document_is_served_and_valid(self):
+        response = self.url_open("/b2b/v1/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        document = response.json()
+        self.assertEqual(document["servers"], [{"url": self.base_url()}])
+        validate_openapi(document)
+
+    def test_portal_users_may_create_keys_of_90_days(self):
+        self.assertTrue(
+            self.env["ir.config_parameter"].get_param("portal.allow_api_keys")
+        )
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.user_b)
+            ._generate(None, "Long key", fields.Datetime.now() + timedelta(days=89))
+        )
+        self.assertEqual(
+            self.env["res.users.apikeys"]._check_credentials(scope="rpc", key=key),
+            self.user_b.id,
+        )

@@ -1,0 +1,537 @@
+import json
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..tools import webhook_signature
+from .channels_common import envelope, request_data, signed_headers
+from .common import B2bCommon
+
+PROBLEM = "application/problem+json"
+
+
+class B2bWebhookCommon(B2bCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.secret = cls.connection.sudo().webhook_secret
+        cls.url = f"/b2b/v1/webhooks/{cls.connection.code}"
+
+    def _post(self, body, headers, url=None, timeout=12):
+        # always a POST, even of an empty body (url_open would GET it)
+        return self.opener.post(
+            self.base_url() + (url or self.url), data=body, headers=headers, timeout=timeout
+        )
+
+    def _deliver(
+        self, event_type, data, secret=None, msg_id=None, timestamp=None, url=None
+    ):
+        body = envelope(event_type, data)
+        headers = signed_headers(
+            secret or self.secret, body, msg_id=msg_id, timestamp=timestamp
+        )
+        return self._post(body, headers, url=url)
+
+    def _orders(self, reference):
+        return self.env["sale.order"].search(
+            [
+                ("b2b_connection_id", "=", self.connection.id),
+                ("client_order_ref", "=", reference),
+            ]
+        )
+
+    def _events(self, **values):
+        domain = [
+            ("connection_id", "=", self.connection.id),
+            ("direction", "=", "inbound"),
+        ]
+        return self.env["b2b.event"].search(
+            domain + [(k, "=", v) for k, v in values.items()]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestWebhook(B2bWebhookCommon):
+    def test_signed_request_created_creates_request_and_answers_200_with_reference(
+        self,
+    ):
+        response = self._deliver(
+            "request.created", request_data("WH-1"), msg_id="msg_wh1"
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        order = self._orders("WH-1")
+        self.assertEqual(len(order), 1)
+        self.assertEqual(
+            response.json(),
+            {
+                "status": "processed",
+                "reference": "WH-1",
+                "name": order.name,
+                "state": "request",
+            },
+        )
+        self.assertEqual(len(order.order_line), 3)
+        self.assertEqual(order.partner_shipping_id.city, "Paris")
+        event = self._events(idempotency_key="msg_wh1")
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "event_type": "request.created",
+                    "state": "done",
+                    "order_id": order.id,
+                    "reference": "WH-1",
+                    "response_status": 200,
+                    "attempts": 1,
+                }
+            ],
+        )
+        self.assertEqual(json.loads(event.payload)["data"]["reference"], "WH-1")
+
+    def test_wrong_secret_is_refused_with_401_and_creates_nothing(self):
+        response = self._deliver(
+            "request.created",
+            request_data("WH-2"),
+            secret=webhook_signature.generate_secret(),
+        )
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM)
+        self.assertFalse(self._orders("WH-2"))
+        self.assertFalse(self._events())
+
+    def test_unknown_connection_and_bad_signature_get_the_same_401(self):
+        bad_signature = self._deliver(
+            "request.created",
+            request_data("WH-3"),
+            secret=webhook_signature.generate_secret(),
+        )
+        unknown_code = self._deliver(
+            "request.created", request_data("WH-3"), url="/b2b/v1/webhooks/nobody-here"
+        )
+        self.assertEqual(unknown_code.status_code, 401)
+        self.assertEqual(unknown_code.content, bad_signature.content)
+        self.assertEqual(
+            unknown_code.headers["Content-Type"], bad_signature.headers["Content-Type"]
+        )
+        self.assertNotIn("nobody", unknown_code.text)
+
+    def test_timestamp_more_than_five_minutes_away_is_refused(self):
+        now = time.time()
+        for timestamp in (now - 310, now + 310):
+            response = self._deliver(
+                "request.created", request_data("WH-4"), timestamp=timestamp
+            )
+            self.assertEqual(response.status_code, 401)
+        response = self._deliver(
+            "request.created", request_data("WH-4"), timestamp=now - 240
+        )
+        self.assertEqual(response.status_code, 200)
+
+    def test_tampered_body_is_refused(self):
+        body = envelope("request.created", request_data("WH-5"))
+        headers = signed_headers(self.secret, body)
+        tampered = body.replace(b'"quantity": 2', b'"quantity": 200')
+        self.assertNotEqual(body, tampered)
+        response = self._post(tampered, headers)
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self._orders("WH-5"))
+
+    def test_missing_headers_are_refused(self):
+        body = envelope("request.created", request_data("WH-6"))
+        response = self._post(body, {"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 401)
+
+    def test_several_signatures_one_of_them_valid_is_accepted(self):
+        body = envelope("request.created", request_data("WH-7"))
+        headers = signed_headers(self.secret, body)
+        other = signed_headers(
+            webhook_signature.generate_secret(),
+            body,
+            msg_id=headers["webhook-id"],
+            timestamp=int(headers["webhook-timestamp"]),
+        )
+        headers["webhook-signature"] = (
+            f"{other['webhook-signature']} {headers['webhook-signature']}"
+        )
+        self.assertEqual(self._post(body, headers).status_code, 200)
+
+    def test_same_webhook_id_twice_creates_one_request_and_answers_the_same(self):
+        body = envelope("request.created", request_data("WH-8"))
+        first = self._post(body, signed_headers(self.secret, body, msg_id="msg_dup"))
+        # a retry: same id and body, signed again a little later
+        second = self._post(body, signed_headers(self.secret, body, msg_id="msg_dup"))
+        self.assertEqual(first.status_code, 200)
+        self.assertEqual(
+            (second.status_code, second.json()), (first.status_code, first.json())
+        )
+        self.assertEqual(len(self._orders("WH-8")), 1)
+        self.assertEqual(len(self._events(idempotency_key="msg_dup")), 1)
+
+    def test_same_webhook_id_after_a_refusal_gets_the_same_refusal(self):
+        data = request_data("WH-9", lines=[{"sku": "NO-SUCH-SKU", "quantity": 1}])
+        first = self._deliver("request.created", data, msg_id="msg_bad")
+        second = self._deliver("request.created", data, msg_id="msg_bad")
+        self.assertEqual(first.status_code, 422)
+        self.assertEqual(second.json(), first.json())
+        self.assertEqual(len(self._events(idempotency_key="msg_bad")), 1)
+
+    def test_same_webhook_id_sent_by_parallel_clients_creates_one_request(self):
+        # The test server serves requests of a test one at a time on the test
+        # transaction: this checks what clients see when they retry at once;
+        # the race of two database transactions is in TestWebhookConcurrency.
+        body = envelope("request.created", request_data("WH-10"))
+        answers = []
+        cookies = self.opener.cookies.get_dict()
+
+        def deliver():
+            response = requests.post(
+                self.base_url() + self.url,
+                data=body,
+                headers=signed_headers(self.secret, body, msg_id="msg_parallel"),
+                cookies=cookies,
+                timeout=30,
+            )
+            answers.append((response.status_code, response.json()))
+
+        threads = [threading.Thread(target=deliver) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(len(answers), 4)
+        self.assertEqual({status for status, _answer in answers}, {200})
+        self.assertEqual(
+            len({json.dumps(answer, sort_keys=True) for _status, answer in answers}), 1
+        )
+        self.assertEqual(len(self._orders("WH-10")), 1)
+
+    def test_rotated_secret_keeps_the_previous_one_valid_for_24_hours(self):
+        old = self.secret
+        self.connection.with_user(self.b2b_manager).action_rotate_webhook_secret()
+        new = self.connection.sudo().webhook_secret
+        self.assertNotEqual(new, old)
+        self.assertTrue(new.startswith("whsec_"))
+        self.assertEqual(
+            self._deliver(
+                "request.created", request_data("WH-11"), secret=old
+            ).status_code,
+            200,
+        )
+        self.assertEqual(
+            self._deliver(
+                "request.created", request_data("WH-12"), secret=new
+            ).status_code,
+            200,
+        )
+        self.connection.sudo().webhook_secret_rotated_at = (
+            fields.Datetime.now() - timedelta(hours=25)
+        )
+        self.assertEqual(
+            self._deliver(
+                "request.created", request_data("WH-13"), secret=old
+            ).status_code,
+            401,
+        )
+        self.assertEqual(
+            self._deliver(
+                "request.created", request_data("WH-14"), secret=new
+            ).status_code,
+            200,
+        )
+
+    def test_connection_not_connected_answers_403_with_the_reason(self):
+        self.connection.action_suspend()
+        response = self._deliver("request.created", request_data("WH-15"))
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM)
+        self.assertIn("suspended", response.json()["detail"].lower())
+        self.assertFalse(self._events())
+
+    def test_body_over_one_mebibyte_answers_413(self):
+        data = request_data("WH-16", note="x" * (1024 * 1024))
+        response = self._deliver("request.created", data)
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self._events())
+
+    def test_body_without_content_length_answers_411(self):
+        body = envelope("request.created", request_data("WH-17"))
+        headers = signed_headers(self.secret, body)
+        response = self.opener.post(
+            self.base_url() + self.url, data=iter([body]), headers=headers, timeout=12
+        )
+        self.assertEqual(response.status_code, 411)
+
+    def test_invalid_json_answers_422(self):
+        body = b'{"type": "request.created", "data": '
+        response = self._post(
+            body, signed_headers(self.secret, body, msg_id="msg_json")
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM)
+        problem = response.json()
+        self.assertEqual(problem["status"], 422)
+        self.assertEqual(problem["errors"][0]["path"], "")
+        self.assertIn("not valid JSON", problem["errors"][0]["message"])
+        self.assertEqual(self._events(idempotency_key="msg_json").state, "failed")
+
+    def test_invalid_data_answers_422_listing_every_problem(self):
+        data = request_data("WH-18")
+        data["ship_to"] = dict(data["ship_to"], country_code="FRA")
+        data["lines"] = [
+            {"sku": "CHAIR-01", "quantity": 0},
+            {"sku": "NO-SUCH", "quantity": 1},
+        ]
+        response = self._deliver("request.created", data)
+        self.assertEqual(response.status_code, 422)
+        paths = [error["path"] for error in response.json()["errors"]]
+        self.assertEqual(paths, ["data.ship_to.country_code", "data.lines[0].quantity"])
+        # what only the database knows comes from _b2b_receive, with the same paths
+        data["ship_to"]["country_code"] = "FR"
+        data["lines"][0]["quantity"] = 1
+        response = self._deliver("request.created", data)
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(
+            [e["path"] for e in response.json()["errors"]], ["data.lines[1].sku"]
+        )
+        self.assertFalse(self._orders("WH-18"))
+
+    def test_unknown_event_type_answers_422(self):
+        response = self._deliver("order.exploded", {"reference": "X"})
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.json()["errors"][0]["path"], "type")
+
+    def test_failed_event_is_retried_after_the_fix_and_processed_once(self):
+        data = request_data(
+            "WH-19", lines=[{"retailer_sku": "R1-TABLE", "quantity": 2}]
+        )
+        response = self._deliver("request.created", data, msg_id="msg_fix")
+        self.assertEqual(response.status_code, 422)
+        event = self._events(idempotency_key="msg_fix")
+        self.assertEqual(event.state, "failed")
+        self.assertIn("lines[0].retailer_sku", event.last_error)
+        # the supplier maps the retailer's SKU, then retries the event
+        self.env["b2b.product.reference"].create(
+            {
+                "connection_id": self.connection.id,
+                "product_id": self.product_b.id,
+                "retailer_sku": "R1-TABLE",
+            }
+        )
+        event.with_user(self.b2b_manager).action_retry()
+        order = self._orders("WH-19")
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "state": "done",
+                    "order_id": order.id,
+                    "attempts": 2,
+                    "last_error": False,
+                }
+            ],
+        )
+        self.assertEqual(order.order_line.product_id, self.product_b)
+        # processing is idempotent: a done event is left alone
+        event._b2b_process()
+        self.assertEqual(len(self._orders("WH-19")), 1)
+        self.assertEqual(event.attempts, 2)
+
+    def test_order_created_turns_an_answered_request_into_an_order(self):
+        request = self._create_request("WH-20")
+        self._answer(
+            request,
+            {
+                self.product_a: {"b2b_qty_available": 5},
+                self.product_b: {"b2b_qty_available": 2},
+            },
+        )
+        response = self._deliver("order.created", {"reference": "WH-20"})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["state"], "order")
+        self.assertEqual(request.b2b_state, "order")
+        # an order cannot be confirmed twice: a new message for it is a conflict
+        response = self._deliver("order.created", {"reference": "WH-20"})
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(response.json()["errors"][0]["path"], "data.reference")
+
+    def test_order_created_with_a_full_order_needs_instant_ordering(self):
+        response = self._deliver("order.created", request_data("WH-21"))
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("instant ordering", response.json()["detail"])
+        self.assertFalse(self._orders("WH-21"))
+        self.connection.instant_ordering = True
+        response = self._deliver("order.created", request_data("WH-21"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._orders("WH-21").b2b_state, "order")
+
+    def test_request_reopened_and_order_cancelled(self):
+        expired = self._create_request("WH-22")
+        expired.b2b_state = "expired"
+        response = self._deliver("request.reopened", {"reference": "WH-22"})
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(expired.b2b_state, "request")
+        response = self._deliver(
+            "order.cancelled",
+            {"reference": "WH-22", "reason": "Customer changed their mind"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertRecordValues(
+            expired,
+            [
+                {
+                    "b2b_state": "cancelled",
+                    "b2b_cancel_reason": "Customer changed their mind",
+                }
+            ],
+        )
+        response = self._deliver(
+            "order.cancelled", {"reference": "NOT-THERE", "reason": "x"}
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.json()["errors"][0]["path"], "data.reference")
+
+    def test_large_request_is_accepted_with_202_and_processed_by_the_scheduled_action(
+        self,
+    ):
+        self.env["ir.config_parameter"].set_param(
+            "b2b_dropship.webhook_sync_max_lines", "2"
+        )
+        response = self._deliver(
+            "request.created", request_data("WH-23"), msg_id="msg_later"
+        )
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(response.json(), {"status": "accepted"})
+        event = self._events(idempotency_key="msg_later")
+        self.assertEqual(event.state, "received")
+        self.assertFalse(self._orders("WH-23"))
+        self.env["b2b.event"]._cron_process_events()
+        order = self._orders("WH-23")
+        self.assertRecordValues(event, [{"state": "done", "order_id": order.id}])
+        self.assertEqual(len(order.order_line), 3)
+        # a redelivery gets the first answer and creates nothing
+        response = self._deliver(
+            "request.created", request_data("WH-23"), msg_id="msg_later"
+        )
+        self.assertEqual(
+            (response.status_code, response.json()), (202, {"status": "accepted"})
+        )
+        self.assertEqual(len(self._orders("WH-23")), 1)
+
+    def test_secrets_are_for_managers_only(self):
+        with self.assertRaises(AccessError):
+            self.connection.with_user(self.b2b_user).read(["webhook_secret"])
+        self.assertTrue(self.connection.with_user(self.b2b_manager).webhook_secret)
+
+    def test_portal_users_see_their_own_company_events_only(self):
+        self._deliver("request.created", request_data("WH-24"), msg_id="msg_portal")
+        other_retailer = self.env["res.partner"].create(
+            {"name": "Retailer Two", "is_company": True}
+        )
+        other_user = new_test_user(
+            self.env,
+            login="other_portal",
+            groups="base.group_portal",
+            partner_id=self.env["res.partner"]
+            .create({"name": "Otto", "parent_id": other_retailer.id})
+            .id,
+        )
+        mine = self.env["b2b.event"].with_user(self.portal_user).search([])
+        self.assertEqual(mine.mapped("idempotency_key"), ["msg_portal"])
+        self.assertEqual(mine.order_id.client_order_ref, "WH-24")
+        self.assertFalse(self.env["b2b.event"].with_user(other_user).search([]))
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=15,
+)
+SHIP_TO_KEYS = ("name", "street", "city", "zip", "country_code", "state_code")
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookArbitraryBodies(B2bWebhookCommon):
+    """Whatever a signed sender puts in the body, the answer is never a 5xx,
+    and every refusal is a problem document."""
+
+    def _check_answer(self, body):
+        # signed with the addon's own signer: the reference library only signs text
+        headers = webhook_signature.sign_headers(self.secret, f"msg_{uuid.uuid4().hex}", body)
+        headers["Content-Type"] = "application/json"
+        response = self._post(body, headers)
+        self.assertLess(response.status_code, 500, response.text)
+        if response.status_code >= 400:
+            self.assertEqual(
+                response.headers["Content-Type"], PROBLEM, (body, response.status_code, response.text)
+            )
+            self.assertEqual(response.json()["status"], response.status_code)
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    @given(st.binary(max_size=400))
+    def test_arbitrary_bytes_never_answer_5xx(self, body):
+        self._check_answer(body)
+
+    @settings(
+        max_examples=80,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    @given(
+        st.sampled_from(
+            [
+                "request.created",
+                "order.created",
+                "request.reopened",
+                "order.cancelled",
+                "other",
+            ]
+        ),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "reference": JSON_VALUES,
+                "reason": JSON_VALUES,
+                "note": JSON_VALUES,
+                "ship_to": st.one_of(
+                    JSON_VALUES,
+                    st.fixed_dictionaries(
+                        {key: JSON_VALUES | st.text(max_size=6) for key in SHIP_TO_KEYS}
+                    ),
+                ),
+                "lines": st.lists(
+                    st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "sku": st.sampled_from(["CHAIR-01", "TABLE-01", "\x00"])
+                            | JSON_VALUES,
+                            "retailer_sku": st.sampled_from(["R1-CHAIR"]) | JSON_VALUES,
+                            "quantity": JSON_VALUES
+                            | st.floats(min_value=-1e300, max_value=1e300),
+                            "description": JSON_VALUES,
+                        },
+                    )
+                    | JSON_VALUES,
+                    max_size=3,
+                ),
+            },
+        ),
+    )
+    def test_arbitrary_event_data_never_answers_5xx(self, event_type, data):
+        body = json.dumps({"type": event_type, "data": data}).encode()
+        self._check_answer(body)
