@@ -56,8 +56,9 @@ def _measure(env, expected):
     expired = SaleOrder._cron_expire_requests()
     elapsed = time.perf_counter() - started
     queries = env.cr.sql_log_count - queries_before
-    assert expired == overdue == expected, (expired, overdue, expected)
-    return elapsed, queries
+    # A few requests of the populated history may have become overdue since.
+    assert expired == overdue and overdue >= expected, (expired, overdue, expected)
+    return expired, elapsed, queries
 
 
 def main(argv=None):
@@ -65,7 +66,14 @@ def main(argv=None):
     parser.add_argument("--db", default="b2b_bench")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--overdue", type=int, default=100_000)
+    parser.add_argument(
+        "--measure",
+        type=int,
+        default=None,
+        help="overdue requests to expire in the first measurement (default: --overdue)",
+    )
     args = parser.parse_args(argv)
+    measure = min(args.measure or args.overdue, args.overdue)
     ensure_database(args.db)
     with odoo_env(args.db) as env:
         populate(env, orders=args.orders, overdue=args.overdue)
@@ -80,9 +88,9 @@ def main(argv=None):
         say(f"sale orders in the database: {total:,}")
         say(f"plan of the batch search:\n    {plan}")
         results = []
-        for overdue in (args.overdue, args.overdue // 10):
+        for overdue in (measure, measure // 10):
             _keep_overdue(env, overdue)
-            elapsed, queries = _measure(env, overdue)
+            overdue, elapsed, queries = _measure(env, overdue)
             results.append((overdue, elapsed, queries))
             say(
                 f"expired {overdue:,} overdue requests among {total:,} orders in "

@@ -370,7 +370,10 @@ class B2bDeadlineMixin(models.AbstractModel):
         return done
 
     def _b2b_expire(self):
-        self.write({"b2b_state": "expired"})
+        # One summary per connection instead of a tracking message per request:
+        # the supplier hears of every expiry, and the cost of expiring stays a
+        # batched UPDATE, not one chatter message per overdue request.
+        self.with_context(tracking_disable=True).write({"b2b_state": "expired"})
         for connection, records in self.grouped("b2b_connection_id").items():
             connection.message_post(
                 body=_(
