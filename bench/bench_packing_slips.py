@@ -329,7 +329,10 @@ def main():
         )
     )
     if odoo_batch is None:
-        print(f"  Odoo's batch: {figures['batch_pdf_odoo_error']}")
+        print(
+            "  Odoo's batch gave no PDF (wkhtmltopdf refuses several page objects "
+            f"with an unpatched Qt): {figures['batch_pdf_odoo_error']}"
+        )
     if "one_by_one_count" in figures:
         label = f"PDF, {figures['one_by_one_count']} one at a time"
         print(

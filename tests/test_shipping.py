@@ -67,7 +67,7 @@ class TestShipping(B2bShippingCommon):
         form = Form(
             self.env["b2b.shipment.confirm"]
             .with_user(self.b2b_user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         form.carrier_id = self.carrier_tracked
         form.tracking_ref = "CP100FR"
