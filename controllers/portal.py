@@ -20,7 +20,15 @@ INVOICE_REPORT = "account.account_invoices"
 NEW_REQUEST_MIN_ROWS = 3
 NEW_REQUEST_MAX_ROWS = 200
 SHIP_TO_FIELDS = (
-    "name", "street", "street2", "city", "zip", "state_code", "country_code", "email", "phone",
+    "name",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "state_code",
+    "country_code",
+    "email",
+    "phone",
 )
 LINE_ERROR_PATH = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 
@@ -86,6 +94,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
             raise Forbidden() from error
         if order_sudo.b2b_connection_id not in self._b2b_connections().sudo():
             raise NotFound()
+        # Act as the retailer's user (author of messages, "the retailer
+        # cancelled"), still without access checks on what it may not read.
+        order_sudo = order_sudo.with_user(request.env.user).sudo()
         if kind and (kind == "orders") != order_sudo._b2b_is_order():
             return order_sudo, False
         return order_sudo, True
@@ -98,7 +109,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
             ]
         )
 
-    def _b2b_list(self, kind, url, page, sortby, filterby, search, search_in, sortings, filters):
+    def _b2b_list(
+        self, kind, url, page, sortby, filterby, search, search_in, sortings, filters
+    ):
         SaleOrder = request.env["sale.order"]
         domain = self._b2b_scope_domain(kind)
         sortby = sortby if sortby in sortings else next(iter(sortings))
@@ -111,19 +124,20 @@ class B2bCustomerPortal(portal.CustomerPortal):
         search_in = search_in if search_in in searchbar_inputs else "reference"
         if search:
             if search_in == "product":
+                # Line descriptions carry our reference: "[CHAIR-01] Garden Chair".
+                domain = expression.AND(
+                    [domain, [("order_line.name", "ilike", search)]]
+                )
+            else:
                 domain = expression.AND(
                     [
                         domain,
                         [
                             "|",
-                            ("order_line.product_id.default_code", "ilike", search),
-                            ("order_line.name", "ilike", search),
+                            ("client_order_ref", "ilike", search),
+                            ("name", "ilike", search),
                         ],
                     ]
-                )
-            else:
-                domain = expression.AND(
-                    [domain, ["|", ("client_order_ref", "ilike", search), ("name", "ilike", search)]]
                 )
         count = SaleOrder.search_count(domain)
         pager = portal_pager(
@@ -158,6 +172,13 @@ class B2bCustomerPortal(portal.CustomerPortal):
             "search": search,
         }
 
+    def _b2b_webhook_url(self, connection_sudo):
+        if "webhook_endpoint_url" in connection_sudo._fields:
+            return connection_sudo.webhook_endpoint_url
+        return (
+            f"{connection_sudo.get_base_url()}/b2b/v1/webhooks/{connection_sudo.code}"
+        )
+
     def _b2b_retailer_skus(self, connection):
         return {
             reference.product_id.id: reference.retailer_sku
@@ -168,20 +189,25 @@ class B2bCustomerPortal(portal.CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
-        wanted = {"b2b_request_count", "b2b_order_count", "b2b_answered_count"} & set(counters)
+        wanted = {"b2b_request_count", "b2b_order_count", "b2b_answered_count"} & set(
+            counters
+        )
         if not wanted:
             return values
         connections = self._b2b_connections()
         counts = dict.fromkeys(wanted, 0)
         if connections:
             groups = request.env["sale.order"]._read_group(
-                [("b2b_connection_id", "in", connections.ids)], ["b2b_state"], ["__count"]
+                [("b2b_connection_id", "in", connections.ids)],
+                ["b2b_state"],
+                ["__count"],
             )
             by_state = dict(groups)
             counts.update(
                 {
                     "b2b_request_count": sum(
-                        by_state.get(state, 0) for state in ("request", "answered", "expired")
+                        by_state.get(state, 0)
+                        for state in ("request", "answered", "expired")
                     ),
                     "b2b_order_count": by_state.get("order", 0),
                     "b2b_answered_count": by_state.get("answered", 0),
@@ -201,14 +227,18 @@ class B2bCustomerPortal(portal.CustomerPortal):
         scope = [("b2b_connection_id", "in", connections.ids)]
         now = fields.Datetime.now()
         local_now = fields.Datetime.context_timestamp(request.env.user, now)
-        year_start = datetime(local_now.year, 1, 1) - (local_now.utcoffset() or timedelta())
+        year_start = datetime(local_now.year, 1, 1) - (
+            local_now.utcoffset() or timedelta()
+        )
         open_requests = SaleOrder.search(
             scope + [("b2b_state", "in", ("request", "answered", "expired"))],
             order="b2b_answer_deadline, id",
             limit=10,
         )
         to_ship = SaleOrder.search(
-            scope + [("b2b_state", "=", "order")], order="b2b_ship_deadline, id", limit=10
+            scope + [("b2b_state", "=", "order")],
+            order="b2b_ship_deadline, id",
+            limit=10,
         )
         delayed_domain = scope + SaleOrder._b2b_urgency_domain("ship_late", now)
         shipped_domain = scope + SaleOrder._b2b_urgency_domain("shipped_recent", now)
@@ -220,16 +250,23 @@ class B2bCustomerPortal(portal.CustomerPortal):
             ),
             to_ship=to_ship,
             to_ship_count=SaleOrder.search_count(scope + [("b2b_state", "=", "order")]),
-            delayed=SaleOrder.search(delayed_domain, order="b2b_ship_deadline, id", limit=10),
+            delayed=SaleOrder.search(
+                delayed_domain, order="b2b_ship_deadline, id", limit=10
+            ),
             delayed_count=SaleOrder.search_count(delayed_domain),
-            shipped=SaleOrder.search(shipped_domain, order="b2b_shipped_at desc, id", limit=10),
+            shipped=SaleOrder.search(
+                shipped_domain, order="b2b_shipped_at desc, id", limit=10
+            ),
             shipped_count=SaleOrder.search_count(shipped_domain),
             year=local_now.year,
             year_order_count=SaleOrder.search_count(
                 expression.AND(
                     [
                         self._b2b_scope_domain("orders"),
-                        [("b2b_state", "in", ("order", "shipped")), ("date_order", ">=", year_start)],
+                        [
+                            ("b2b_state", "in", ("order", "shipped")),
+                            ("date_order", ">=", year_start),
+                        ],
                     ]
                 )
             ),
@@ -241,18 +278,36 @@ class B2bCustomerPortal(portal.CustomerPortal):
     def _b2b_request_sortings(self):
         return {
             "date": {"label": _("Newest"), "order": "create_date desc, id desc"},
-            "deadline": {"label": _("Answer Deadline"), "order": "b2b_answer_deadline, id"},
+            "deadline": {
+                "label": _("Answer Deadline"),
+                "order": "b2b_answer_deadline, id",
+            },
             "reference": {"label": _("Reference"), "order": "client_order_ref, id"},
         }
 
     def _b2b_request_filters(self):
         return {
             "all": {"label": _("All"), "domain": []},
-            "open": {"label": _("Waiting for Answer"), "domain": [("b2b_state", "=", "request")]},
-            "answered": {"label": _("Answered"), "domain": [("b2b_state", "=", "answered")]},
-            "expired": {"label": _("Expired"), "domain": [("b2b_state", "=", "expired")]},
-            "declined": {"label": _("Declined"), "domain": [("b2b_state", "=", "declined")]},
-            "cancelled": {"label": _("Cancelled"), "domain": [("b2b_state", "=", "cancelled")]},
+            "open": {
+                "label": _("Waiting for Answer"),
+                "domain": [("b2b_state", "=", "request")],
+            },
+            "answered": {
+                "label": _("Answered"),
+                "domain": [("b2b_state", "=", "answered")],
+            },
+            "expired": {
+                "label": _("Expired"),
+                "domain": [("b2b_state", "=", "expired")],
+            },
+            "declined": {
+                "label": _("Declined"),
+                "domain": [("b2b_state", "=", "declined")],
+            },
+            "cancelled": {
+                "label": _("Cancelled"),
+                "domain": [("b2b_state", "=", "cancelled")],
+            },
         }
 
     @http.route(
@@ -283,7 +338,11 @@ class B2bCustomerPortal(portal.CustomerPortal):
         return request.render("b2b_dropship.portal_b2b_requests", values)
 
     @http.route(
-        "/my/b2b/requests/new", type="http", auth="user", website=True, methods=["GET", "POST"]
+        "/my/b2b/requests/new",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
     )
     def portal_b2b_request_new(self, **post):
         connection = self._b2b_connection()
@@ -296,11 +355,15 @@ class B2bCustomerPortal(portal.CustomerPortal):
             try:
                 order_sudo = connection.sudo()._b2b_receive("request", data)
             except B2bInputError as error:
-                errors, general_errors = self._b2b_request_errors(error.errors, row_of_line)
+                errors, general_errors = self._b2b_request_errors(
+                    error.errors, row_of_line
+                )
             except B2bRefusedError as error:
                 general_errors = [error.args[0]]
             else:
-                return request.redirect(f"/my/b2b/requests/{order_sudo.id}?message=created")
+                return request.redirect(
+                    f"/my/b2b/requests/{order_sudo.id}?message=created"
+                )
         elif post.get("add_line"):
             rows.append({"ref": "", "qty": ""})
         values = self._b2b_values(
@@ -333,7 +396,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
 
     def _b2b_request_data(self, post, rows, connection):
         """The form as ``_b2b_receive`` data, and the form row of each line."""
-        retailer_skus = set(connection.sudo().product_reference_ids.mapped("retailer_sku"))
+        retailer_skus = set(
+            connection.sudo().product_reference_ids.mapped("retailer_sku")
+        )
         ship_to = {}
         for key in SHIP_TO_FIELDS:
             value = (post.get(f"ship_to_{key}") or "").strip()
@@ -343,7 +408,11 @@ class B2bCustomerPortal(portal.CustomerPortal):
         for index, row in enumerate(rows):
             if not row["ref"] and not row["qty"]:
                 continue
-            line = {"retailer_sku": row["ref"]} if row["ref"] in retailer_skus else {"sku": row["ref"]}
+            line = (
+                {"retailer_sku": row["ref"]}
+                if row["ref"] in retailer_skus
+                else {"sku": row["ref"]}
+            )
             line["quantity"] = self._b2b_parse_quantity(row["qty"])
             lines.append(line)
             row_of_line.append(index)
@@ -373,7 +442,11 @@ class B2bCustomerPortal(portal.CustomerPortal):
             match = LINE_ERROR_PATH.match(path)
             if match and int(match.group(1)) < len(row_of_line):
                 row = row_of_line[int(match.group(1))]
-                key = f"line_{row}_qty" if match.group(2) == "quantity" else f"line_{row}_ref"
+                key = (
+                    f"line_{row}_qty"
+                    if match.group(2) == "quantity"
+                    else f"line_{row}_ref"
+                )
             elif path.startswith("ship_to."):
                 key = "ship_to_" + path.split(".", 1)[1]
             elif path in ("reference", "note"):
@@ -385,24 +458,33 @@ class B2bCustomerPortal(portal.CustomerPortal):
         return errors, general
 
     def _b2b_product_choices(self, connection):
-        """Suggestions for the product fields: the retailer's own references, then ours."""
+        """Suggestions for the product fields: the retailer's references, then ours."""
         choices = [
-            (reference.retailer_sku, reference.retailer_name or reference.product_id.display_name)
+            (
+                reference.retailer_sku,
+                reference.retailer_name or reference.product_id.display_name,
+            )
             for reference in connection.sudo().product_reference_ids
         ]
-        products = request.env["product.product"].sudo().search(
-            [
-                ("sale_ok", "=", True),
-                ("default_code", "!=", False),
-                ("company_id", "in", (False, connection.sudo().company_id.id)),
-            ],
-            order="default_code",
-            limit=500,
+        products = (
+            request.env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("sale_ok", "=", True),
+                    ("default_code", "!=", False),
+                    ("company_id", "in", (False, connection.sudo().company_id.id)),
+                ],
+                order="default_code",
+                limit=500,
+            )
         )
         choices += [(product.default_code, product.name) for product in products]
         return choices
 
-    @http.route("/my/b2b/requests/<int:order_id>", type="http", auth="user", website=True)
+    @http.route(
+        "/my/b2b/requests/<int:order_id>", type="http", auth="user", website=True
+    )
     def portal_b2b_request(self, order_id, message=None, **kw):
         order_sudo, right_kind = self._b2b_order_check_access(order_id, "requests")
         if not right_kind:
@@ -463,17 +545,26 @@ class B2bCustomerPortal(portal.CustomerPortal):
         SaleOrder = request.env["sale.order"]
         return {
             "all": {"label": _("All"), "domain": []},
-            "to_ship": {"label": _("To Be Shipped"), "domain": [("b2b_state", "=", "order")]},
+            "to_ship": {
+                "label": _("To Be Shipped"),
+                "domain": [("b2b_state", "=", "order")],
+            },
             "delayed": {
                 "label": _("Delayed"),
                 "domain": SaleOrder._b2b_urgency_domain("ship_late", now),
             },
-            "shipped": {"label": _("Shipped"), "domain": [("b2b_state", "=", "shipped")]},
+            "shipped": {
+                "label": _("Shipped"),
+                "domain": [("b2b_state", "=", "shipped")],
+            },
             "shipped_recent": {
                 "label": _("Shipped Recently"),
                 "domain": SaleOrder._b2b_urgency_domain("shipped_recent", now),
             },
-            "cancelled": {"label": _("Cancelled"), "domain": [("b2b_state", "=", "cancelled")]},
+            "cancelled": {
+                "label": _("Cancelled"),
+                "domain": [("b2b_state", "=", "cancelled")],
+            },
         }
 
     @http.route(
@@ -482,7 +573,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
         auth="user",
         website=True,
     )
-    def portal_b2b_orders(self, page=1, sortby=None, filterby=None, search=None, search_in=None, **kw):
+    def portal_b2b_orders(
+        self, page=1, sortby=None, filterby=None, search=None, search_in=None, **kw
+    ):
         if not self._b2b_connections():
             return request.redirect("/my/b2b/connection")
         values = self._b2b_values(
@@ -516,11 +609,15 @@ class B2bCustomerPortal(portal.CustomerPortal):
             retailer_skus=self._b2b_retailer_skus(order_sudo.b2b_connection_id),
             timeline=order_sudo._b2b_portal_timeline(),
             parcels=order_sudo._b2b_parcels(),
-            has_packing_slip=bool(request.env.ref(PACKING_SLIP_REPORT, raise_if_not_found=False)),
+            has_packing_slip=bool(
+                request.env.ref(PACKING_SLIP_REPORT, raise_if_not_found=False)
+            ),
             message=message,
             error=error,
         )
-        values = self._get_page_view_values(order_sudo, None, values, "my_b2b_orders_history", False)
+        values = self._get_page_view_values(
+            order_sudo, None, values, "my_b2b_orders_history", False
+        )
         return request.render("b2b_dropship.portal_b2b_order", values)
 
     @http.route(
@@ -543,12 +640,19 @@ class B2bCustomerPortal(portal.CustomerPortal):
         return request.redirect(f"/my/b2b/orders/{order_id}?message=cancel")
 
     @http.route(
-        "/my/b2b/orders/<int:order_id>/packing-slip", type="http", auth="user", website=True
+        "/my/b2b/orders/<int:order_id>/packing-slip",
+        type="http",
+        auth="user",
+        website=True,
     )
     def portal_b2b_packing_slip(self, order_id, **kw):
         order_sudo, right_kind = self._b2b_order_check_access(order_id, "orders")
         report = request.env.ref(PACKING_SLIP_REPORT, raise_if_not_found=False)
-        if not right_kind or not report or order_sudo.b2b_state not in ("order", "shipped"):
+        if (
+            not right_kind
+            or not report
+            or order_sudo.b2b_state not in ("order", "shipped")
+        ):
             raise NotFound()
         return self._show_report(order_sudo, "pdf", PACKING_SLIP_REPORT, download=True)
 
@@ -570,7 +674,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
     def portal_b2b_documents(self, page=1, filterby=None, **kw):
         if not self._b2b_connections():
             return request.redirect("/my/b2b/connection")
-        has_packing_slip = bool(request.env.ref(PACKING_SLIP_REPORT, raise_if_not_found=False))
+        has_packing_slip = bool(
+            request.env.ref(PACKING_SLIP_REPORT, raise_if_not_found=False)
+        )
         filters = {"all": {"label": _("All")}, "invoices": {"label": _("Invoices")}}
         if has_packing_slip:
             filters["slips"] = {"label": _("Packing Slips")}
@@ -589,7 +695,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
             documents += [
                 {
                     "kind": "slip",
-                    "name": _("Packing slip %(ref)s", ref=order.client_order_ref or order.name),
+                    "name": _(
+                        "Packing slip %(ref)s", ref=order.client_order_ref or order.name
+                    ),
                     "date": order.b2b_shipped_at or order.date_order,
                     "url": f"/my/b2b/orders/{order.id}/packing-slip",
                     "record_url": f"/my/b2b/orders/{order.id}",
@@ -598,7 +706,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
             ]
         Move = request.env["account.move"]
         if filterby in ("all", "invoices") and Move.has_access("read"):
-            invoices = Move.search(self._b2b_invoice_domain(), order="invoice_date desc, id desc")
+            invoices = Move.search(
+                self._b2b_invoice_domain(), order="invoice_date desc, id desc"
+            )
             documents += [
                 {
                     "kind": "invoice",
@@ -612,7 +722,8 @@ class B2bCustomerPortal(portal.CustomerPortal):
                 for invoice in invoices
             ]
         documents.sort(
-            key=lambda document: fields.Datetime.to_datetime(document["date"]) or datetime.min,
+            key=lambda document: fields.Datetime.to_datetime(document["date"])
+            or datetime.min,
             reverse=True,
         )
         pager = portal_pager(
@@ -624,7 +735,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
         )
         values = self._b2b_values(
             "b2b_documents",
-            documents=documents[pager["offset"]: pager["offset"] + self._items_per_page],
+            documents=documents[
+                pager["offset"] : pager["offset"] + self._items_per_page
+            ],
             pager=pager,
             default_url="/my/b2b/documents",
             searchbar_filters=OrderedDict(filters),
@@ -633,7 +746,10 @@ class B2bCustomerPortal(portal.CustomerPortal):
         return request.render("b2b_dropship.portal_b2b_documents", values)
 
     @http.route(
-        "/my/b2b/documents/invoices/<int:invoice_id>", type="http", auth="user", website=True
+        "/my/b2b/documents/invoices/<int:invoice_id>",
+        type="http",
+        auth="user",
+        website=True,
     )
     def portal_b2b_invoice(self, invoice_id, **kw):
         if not self._b2b_connections():
@@ -714,7 +830,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
         if drop_sudo.connection_id not in self._b2b_connections().sudo():
             raise NotFound()
         field, filename = (
-            ("file", drop_sudo.name) if kind == "original" else ("error_file", drop_sudo.error_file_name)
+            ("file", drop_sudo.name)
+            if kind == "original"
+            else ("error_file", drop_sudo.error_file_name)
         )
         if not drop_sudo[field]:
             raise NotFound()
@@ -726,7 +844,11 @@ class B2bCustomerPortal(portal.CustomerPortal):
     # Connection -------------------------------------------------------------
 
     @http.route(
-        "/my/b2b/connection", type="http", auth="user", website=True, methods=["GET", "POST"]
+        "/my/b2b/connection",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
     )
     def portal_b2b_connection(self, message=None, **post):
         user = request.env.user
@@ -743,7 +865,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
                             user, terms_accepted=terms_accepted
                         )
                     elif connection.state == "invited":
-                        connection.sudo()._b2b_connect(user, terms_accepted=terms_accepted)
+                        connection.sudo()._b2b_connect(
+                            user, terms_accepted=terms_accepted
+                        )
                     else:
                         raise UserError(_("Your company is already connected."))
             except UserError as exc:
@@ -763,13 +887,16 @@ class B2bCustomerPortal(portal.CustomerPortal):
             error=error,
             message=message,
             languages=request.env["res.lang"].get_installed(),
-            webhook_url=connection
-            and f"{connection.sudo().get_base_url()}/b2b/v1/webhooks/{connection.sudo().code}",
+            webhook_url=connection and self._b2b_webhook_url(connection.sudo()),
         )
         return request.render("b2b_dropship.portal_b2b_connection", values)
 
     @http.route(
-        "/my/b2b/connection/settings", type="http", auth="user", website=True, methods=["POST"]
+        "/my/b2b/connection/settings",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
     )
     def portal_b2b_connection_settings(self, notify_emails="", lang=None, **post):
         self._b2b_check_admin()
@@ -791,11 +918,13 @@ class B2bCustomerPortal(portal.CustomerPortal):
         values = self._b2b_values(
             "b2b_credentials",
             message=message,
-            webhook_url=f"{connection_sudo.get_base_url()}/b2b/v1/webhooks/{connection_sudo.code}",
+            webhook_url=self._b2b_webhook_url(connection_sudo),
             has_webhook_secret="webhook_secret" in connection_sudo._fields,
             can_rotate=hasattr(connection_sudo, "action_rotate_webhook_secret"),
             allow_api_keys=bool(
-                request.env["ir.config_parameter"].sudo().get_param("portal.allow_api_keys")
+                request.env["ir.config_parameter"]
+                .sudo()
+                .get_param("portal.allow_api_keys")
             ),
         )
         return request.render(
@@ -805,7 +934,11 @@ class B2bCustomerPortal(portal.CustomerPortal):
         )
 
     @http.route(
-        "/my/b2b/credentials/rotate", type="http", auth="user", website=True, methods=["POST"]
+        "/my/b2b/credentials/rotate",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
     )
     def portal_b2b_credentials_rotate(self, **kw):
         self._b2b_check_admin()
@@ -823,16 +956,25 @@ class B2bCustomerPortal(portal.CustomerPortal):
             request.env["res.users"]
             .sudo()
             .with_context(active_test=False)
-            .search([("partner_id", "child_of", partner.id), ("share", "=", True)], order="name")
+            .search(
+                [("partner_id", "child_of", partner.id), ("share", "=", True)],
+                order="name",
+            )
         )
 
     def _b2b_team_member(self, user_id):
         """A user of the admin's own company, sudoed; anyone else is not found."""
-        member = request.env["res.users"].sudo().with_context(active_test=False).browse(user_id)
+        member = (
+            request.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(user_id)
+        )
         if (
             not member.exists()
             or not member.share
-            or member.partner_id.commercial_partner_id != request.env.user.commercial_partner_id
+            or member.partner_id.commercial_partner_id
+            != request.env.user.commercial_partner_id
         ):
             raise NotFound()
         return member
@@ -845,12 +987,16 @@ class B2bCustomerPortal(portal.CustomerPortal):
         )
         return request.render("b2b_dropship.portal_b2b_team", values)
 
-    @http.route("/my/b2b/team/invite", type="http", auth="user", website=True, methods=["POST"])
+    @http.route(
+        "/my/b2b/team/invite", type="http", auth="user", website=True, methods=["POST"]
+    )
     def portal_b2b_team_invite(self, name="", email="", is_admin=None, **kw):
         self._b2b_check_admin()
         try:
             with request.env.cr.savepoint():
-                request.env.user.sudo()._b2b_invite_colleague(name, email, bool(is_admin))
+                request.env.user.sudo()._b2b_invite_colleague(
+                    name, email, bool(is_admin)
+                )
         except UserError as exc:
             request.env.invalidate_all()
             values = self._b2b_values(
@@ -877,6 +1023,8 @@ class B2bCustomerPortal(portal.CustomerPortal):
                 request.env.user.sudo()._b2b_team_action(member, action)
         except UserError as exc:
             request.env.invalidate_all()
-            values = self._b2b_values("b2b_team", team=self._b2b_team(), error=exc.args[0])
+            values = self._b2b_values(
+                "b2b_team", team=self._b2b_team(), error=exc.args[0]
+            )
             return request.render("b2b_dropship.portal_b2b_team", values)
         return request.redirect(f"/my/b2b/team?message={action}")

@@ -9,13 +9,16 @@ class ResUsers(models.Model):
     b2b_is_admin = fields.Boolean(
         string="Retailer Administrator",
         copy=False,
-        help="On a retailer's portal user: may invite and deactivate colleagues, see and "
-        "rotate the connection's credentials and change its notification settings.",
+        help="On a retailer's portal user: may invite and deactivate colleagues, "
+        "see and rotate the connection's credentials and change its notification "
+        "settings.",
     )
 
     @api.model
     def signup(self, values, token=None):
-        partner = token and self.env["res.partner"].sudo()._get_partner_from_token(token)
+        partner = token and self.env["res.partner"].sudo()._get_partner_from_token(
+            token
+        )
         result = super().signup(values, token)
         if partner:
             self.env["b2b.connection"].sudo()._b2b_on_signup(partner)
@@ -38,7 +41,9 @@ class ResUsers(models.Model):
     def _b2b_check_team_admin(self):
         self.ensure_one()
         if not (self._is_portal() and self.b2b_is_admin and self._b2b_retailer()):
-            raise AccessError(_("Only your company's administrators can manage its team."))
+            raise AccessError(
+                _("Only your company's administrators can manage its team.")
+            )
 
     def _b2b_invite_colleague(self, name, email, is_admin=False):
         """Give a colleague of this administrator portal access, through Odoo's
@@ -48,9 +53,13 @@ class ResUsers(models.Model):
         name = (name or "").strip()
         normalized = email_normalize(email or "")
         if not name or not normalized:
-            raise UserError(_("Please give the name and a valid e-mail address of your colleague."))
-        if self.sudo().with_context(active_test=False).search_count(
-            [("login", "=", normalized)], limit=1
+            raise UserError(
+                _("Please give the name and a valid e-mail address of your colleague.")
+            )
+        if (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_count([("login", "=", normalized)], limit=1)
         ):
             raise UserError(
                 _(
@@ -68,7 +77,12 @@ class ResUsers(models.Model):
             ],
             limit=1,
         ) or Partner.create(
-            {"name": name, "parent_id": company.id, "email": normalized, "lang": self.lang}
+            {
+                "name": name,
+                "parent_id": company.id,
+                "email": normalized,
+                "lang": self.lang,
+            }
         )
         wizard = (
             self.env["portal.wizard"]
@@ -93,7 +107,10 @@ class ResUsers(models.Model):
         """``deactivate``, ``reactivate``, ``grant_admin`` or ``revoke_admin`` a
         colleague of this administrator."""
         self._b2b_check_team_admin()
-        if member.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id:
+        if (
+            member.partner_id.commercial_partner_id
+            != self.partner_id.commercial_partner_id
+        ):
             raise AccessError(_("This person is not a member of your team."))
         if action in ("deactivate", "revoke_admin") and member == self:
             raise UserError(_("Ask another administrator to do this for you."))
@@ -108,7 +125,9 @@ class ResUsers(models.Model):
                 .with_context(active_ids=[], active_id=False, active_model=False)
                 .create({"partner_ids": [Command.link(member.partner_id.id)]})
             )
-            wizard_user = wizard.user_ids.filtered(lambda line: line.partner_id == member.partner_id)
+            wizard_user = wizard.user_ids.filtered(
+                lambda line: line.partner_id == member.partner_id
+            )
             if action == "deactivate":
                 wizard_user.action_revoke_access()
             else:

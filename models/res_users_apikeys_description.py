@@ -10,6 +10,9 @@ class ResUsersApikeysDescription(models.TransientModel):
         user = self.env.user
         if user._is_portal() and not user.b2b_is_admin and user._b2b_retailer():
             raise AccessError(
-                _("Only your company's administrators can create API keys for the connection.")
+                _(
+                    "Only your company's administrators can create API keys for "
+                    "the connection."
+                )
             )
         return result

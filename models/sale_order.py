@@ -1,8 +1,7 @@
 import base64
 import binascii
-import re
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError
@@ -211,30 +210,22 @@ class SaleOrder(models.Model):
         )
 
     def _b2b_parcels(self):
-        """One entry per tracking reference of the order's done deliveries:
-        ``{"picking", "reference", "url", "date"}``; several references of one
-        picking (several parcels) are separated by commas, semicolons or spaces."""
+        """One entry per parcel of the order's done deliveries:
+        ``{"picking", "reference", "url", "date"}``, the URL from the carrier's
+        tracking link."""
         self.ensure_one()
         parcels = []
-        pickings = self.picking_ids.filtered(
-            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
-        ).sorted(lambda picking: (picking.date_done or picking.create_date, picking.id))
+        pickings = self._b2b_customer_pickings().filtered(
+            lambda picking: picking.state == "done"
+        ).sorted(lambda picking: (picking.date_done, picking.id))
         for picking in pickings:
-            references = [
-                ref for ref in re.split(r"[\s,;]+", picking.carrier_tracking_ref or "") if ref
-            ]
-            tracking_url = picking.carrier_id.tracking_url
-            for reference in references:
-                url = False
-                if tracking_url and "<shipmenttrackingnumber>" in tracking_url:
-                    url = tracking_url.replace("<shipmenttrackingnumber>", quote(reference))
-                elif len(references) == 1:
-                    url = picking.carrier_tracking_url
+            carrier = picking.carrier_id
+            for reference in picking._b2b_tracking_refs():
                 parcels.append(
                     {
                         "picking": picking,
                         "reference": reference,
-                        "url": url,
+                        "url": carrier._b2b_tracking_link(reference) if carrier else False,
                         "date": picking.date_done,
                     }
                 )
@@ -287,8 +278,8 @@ class SaleOrder(models.Model):
                     "done": True,
                 }
             )
-        shipments = self.picking_ids.filtered(
-            lambda picking: picking.state == "done" and picking.picking_type_code == "outgoing"
+        shipments = self._b2b_customer_pickings().filtered(
+            lambda picking: picking.state == "done"
         ).sorted(lambda picking: (picking.date_done, picking.id))
         for picking in shipments:
             steps.append(

@@ -17,3 +17,7 @@ from . import test_webhook_concurrency
 from . import test_outbound_events
 from . import test_api
 from . import test_api_schemathesis
+from . import test_portal
+from . import test_invitation
+from . import test_portal_team
+from . import test_monthly_summary

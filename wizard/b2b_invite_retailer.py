@@ -13,7 +13,10 @@ class B2bInviteRetailer(models.TransientModel):
     contact_name = fields.Char(required=True)
     email = fields.Char(string="E-mail", required=True)
     lang = fields.Selection(
-        "_lang_get", string="Language", required=True, default=lambda self: self.env.lang
+        "_lang_get",
+        string="Language",
+        required=True,
+        default=lambda self: self.env.lang,
     )
     message = fields.Text(
         string="Personal Message", help="Added to the invitation e-mail."
@@ -32,23 +35,38 @@ class B2bInviteRetailer(models.TransientModel):
         self.ensure_one()
         email = email_normalize(self.email)
         if not email:
-            raise UserError(_("%(email)s is not a valid e-mail address.", email=self.email))
-        if self.env["res.users"].sudo().with_context(active_test=False).search_count(
-            [("login", "=", email)], limit=1
+            raise UserError(
+                _("%(email)s is not a valid e-mail address.", email=self.email)
+            )
+        if (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("login", "=", email)], limit=1)
         ):
             raise UserError(
                 _(
-                    "%(email)s already has an account: ask this retailer to request the "
-                    "connection from its portal instead.",
+                    "%(email)s already has an account: ask this retailer to "
+                    "request the connection from its portal instead.",
                     email=email,
                 )
             )
         Partner = self.env["res.partner"].sudo()
         company = Partner.create(
-            {"name": self.company_name, "is_company": True, "email": email, "lang": self.lang}
+            {
+                "name": self.company_name,
+                "is_company": True,
+                "email": email,
+                "lang": self.lang,
+            }
         )
         contact = Partner.create(
-            {"name": self.contact_name, "parent_id": company.id, "email": email, "lang": self.lang}
+            {
+                "name": self.contact_name,
+                "parent_id": company.id,
+                "email": email,
+                "lang": self.lang,
+            }
         )
         connection = self.env["b2b.connection"].create(
             {
@@ -67,7 +85,10 @@ class B2bInviteRetailer(models.TransientModel):
             .sudo()
             .with_context(active_ids=[], active_id=False, active_model=False)
             .create(
-                {"partner_ids": [Command.link(contact.id)], "welcome_message": self.message}
+                {
+                    "partner_ids": [Command.link(contact.id)],
+                    "welcome_message": self.message,
+                }
             )
         )
         portal_wizard.user_ids.with_context(
@@ -76,7 +97,9 @@ class B2bInviteRetailer(models.TransientModel):
         contact.user_ids.write({"b2b_is_admin": True})
         connection.message_post(
             body=_(
-                "Invitation sent to %(name)s <%(email)s>.", name=self.contact_name, email=email
+                "Invitation sent to %(name)s <%(email)s>.",
+                name=self.contact_name,
+                email=email,
             ),
             subtype_xmlid="mail.mt_note",
         )
