@@ -155,7 +155,9 @@ def _filestore_root():
     return Path(os.path.expanduser("~/.local/share/Odoo/filestore"))
 
 
-def ensure_database(db, template=None, odoo_path=None, db_host=None, db_port=None, db_user=None):
+def ensure_database(
+    db, template=None, odoo_path=None, db_host=None, db_port=None, db_user=None
+):
     """Create ``db`` (from ``template`` when given) and install the addon in it."""
     odoo_path = _odoo_path(odoo_path)
     conn = _connect("postgres", db_host, db_port, db_user)
@@ -163,7 +165,9 @@ def ensure_database(db, template=None, odoo_path=None, db_host=None, db_port=Non
         cr.execute("SELECT datname FROM pg_database")
         existing = {name for (name,) in cr.fetchall()}
         if template is None:
-            template = os.environ.get("B2B_TEMPLATE_DB") or ("mytpl" if "mytpl" in existing else "")
+            template = os.environ.get("B2B_TEMPLATE_DB") or (
+                "mytpl" if "mytpl" in existing else ""
+            )
         if db not in existing and template:
             say(f"creating database {db} from template {template}")
             cr.execute(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
@@ -201,7 +205,9 @@ def ensure_database(db, template=None, odoo_path=None, db_host=None, db_port=Non
 
 
 @contextlib.contextmanager
-def odoo_env(db, odoo_path=None, db_host=None, db_port=None, db_user=None, log_level="warn"):
+def odoo_env(
+    db, odoo_path=None, db_host=None, db_port=None, db_user=None, log_level="warn"
+):
     """An environment (superuser) on ``db``; committed on a normal exit."""
     odoo_path = _odoo_path(odoo_path)
     if odoo_path and str(odoo_path) not in sys.path:
@@ -229,7 +235,9 @@ def odoo_env(db, odoo_path=None, db_host=None, db_port=None, db_user=None, log_l
 
 def _retailers(env, count):
     """``count`` connected retailers, each with a few ship-to addresses."""
-    Connection = env["b2b.connection"].with_context(tracking_disable=True, mail_create_nolog=True)
+    Connection = env["b2b.connection"].with_context(
+        tracking_disable=True, mail_create_nolog=True
+    )
     existing = Connection.search([("code", "=like", "bench-%")], order="id")
     if len(existing) >= count:
         return existing[:count]
@@ -298,9 +306,9 @@ def _bucket_sizes(orders, overdue):
 def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
     """One INSERT ... SELECT for ``size`` orders in ``state``.
 
-    Per row, ``age`` is how long ago the order was received; the deadlines
-    and dates follow from it the way the addon sets them (24 h to answer,
-    48 h to ship).
+    Per row, ``received`` is when the order came in (``span``: from how many
+    days ago to how many days ago); deadlines and dates follow from it the way
+    the addon sets them (24 h to answer, 48 h to ship).
     """
     if size <= 0:
         return
@@ -311,9 +319,9 @@ def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
             SELECT g AS n,
                    (random() * %(conn_count)s)::int %% %(conn_count)s AS c,
                    (random() * 10)::int %% 10 AS s,
-                   now() AT TIME ZONE 'UTC'
-                       - make_interval(secs => (%(low)s + random() * (%(high)s - %(low)s)) * 86400)
-                       AS received,
+                   now() AT TIME ZONE 'UTC' - make_interval(
+                       secs => (%(low)s + random() * (%(high)s - %(low)s)) * 86400
+                   ) AS received,
                    round((20 + random() * 980)::numeric, 2) AS untaxed
               FROM generate_series(1, %(size)s) AS g
         ), rows AS (
@@ -322,17 +330,20 @@ def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
                    ship.id AS ship_id
               FROM src
               JOIN unnest(%(conn_ids)s::int[], %(retailer_ids)s::int[])
-                   WITH ORDINALITY AS conn(id, partner_id, pos) ON conn.pos = src.c + 1
+                   WITH ORDINALITY AS conn(id, partner_id, pos)
+                   ON conn.pos = src.c + 1
               JOIN LATERAL (
                    SELECT (%(ship_ids)s::int[])[(src.c * 10) + src.s + 1] AS id
               ) ship ON true
         )
         INSERT INTO sale_order (
-            id, name, client_order_ref, company_id, currency_id, pricelist_id, date_order, create_date,
-            write_date, create_uid, write_uid, partner_id, partner_invoice_id, partner_shipping_id,
-            picking_policy, state, invoice_status, amount_untaxed, amount_tax, amount_total,
-            b2b_connection_id, b2b_partner_id, b2b_state, b2b_answer_deadline, b2b_answered_at,
-            b2b_ship_deadline, b2b_shipped_at
+            id, name, client_order_ref, company_id, currency_id, pricelist_id,
+            date_order, create_date, write_date, create_uid, write_uid,
+            partner_id, partner_invoice_id, partner_shipping_id,
+            picking_policy, state, invoice_status,
+            amount_untaxed, amount_tax, amount_total,
+            b2b_connection_id, b2b_partner_id, b2b_state,
+            b2b_answer_deadline, b2b_answered_at, b2b_ship_deadline, b2b_shipped_at
         )
         SELECT id, 'B' || lpad(id::text, 8, '0'), %(ref_prefix)s || id,
                %(company)s, %(currency)s, NULL, received, received, received, 1, 1,
@@ -340,9 +351,11 @@ def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
                untaxed, round(untaxed * 0.2, 2), round(untaxed * 1.2, 2),
                connection_id, retailer_id, %(state)s,
                -- answer deadline: 24 h after reception (none for instant orders)
-               CASE WHEN %(state)s = 'request' AND %(overdue)s THEN received + interval '24 hours'
+               CASE WHEN %(state)s = 'request' AND %(overdue)s
+                        THEN received + interval '24 hours'
                     WHEN %(state)s = 'request'
-                        THEN now() AT TIME ZONE 'UTC' + make_interval(secs => random() * 48 * 3600)
+                        THEN now() AT TIME ZONE 'UTC'
+                             + make_interval(secs => random() * 48 * 3600)
                     WHEN %(state)s IN ('order', 'shipped') AND n %% 3 = 0 THEN NULL
                     ELSE received + interval '24 hours' END,
                CASE WHEN %(state)s IN ('answered', 'order', 'shipped') OR
@@ -351,8 +364,10 @@ def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
                -- ship deadline: 48 h after the order; orders to ship spread from
                -- 2 days late to 3 days left
                CASE WHEN %(state)s = 'order'
-                        THEN now() AT TIME ZONE 'UTC' + make_interval(secs => (random() * 5 - 2) * 86400)
-                    WHEN %(state)s = 'shipped' OR (%(state)s = 'cancelled' AND n %% 2 = 0)
+                        THEN now() AT TIME ZONE 'UTC'
+                             + make_interval(secs => (random() * 5 - 2) * 86400)
+                    WHEN %(state)s = 'shipped'
+                         OR (%(state)s = 'cancelled' AND n %% 2 = 0)
                         THEN received + interval '48 hours' END,
                CASE WHEN %(state)s = 'shipped'
                     THEN received + make_interval(secs => random() * 40 * 3600) END
@@ -373,12 +388,15 @@ def _insert_bucket(cr, state, size, span, ctx, ref_prefix):
 
 def bench_count(env):
     env.cr.execute(
-        "SELECT count(*) FROM sale_order WHERE client_order_ref LIKE %s", [REF_PREFIX + "%"]
+        "SELECT count(*) FROM sale_order WHERE client_order_ref LIKE %s",
+        [REF_PREFIX + "%"],
     )
     return env.cr.fetchone()[0]
 
 
-def populate(env, orders=1_000_000, overdue=100_000, connections=50, force=False, seed=0.42):
+def populate(
+    env, orders=1_000_000, overdue=100_000, connections=50, force=False, seed=0.42
+):
     """Make ``env``'s database hold ``orders`` benchmark orders (see module doc).
 
     Returns the figures the data was built with (a dict); reuses data built
@@ -389,19 +407,27 @@ def populate(env, orders=1_000_000, overdue=100_000, connections=50, force=False
     wanted = {"orders": orders, "overdue": overdue, "connections": connections}
     params = env["ir.config_parameter"].sudo()
     done = json.loads(params.get_param(MARKER) or "{}")
-    if not force and {k: done.get(k) for k in wanted} == wanted and bench_count(env) == orders:
+    if (
+        not force
+        and {k: done.get(k) for k in wanted} == wanted
+        and bench_count(env) == orders
+    ):
         say(f"reusing {orders} orders built on {done.get('built_at')}")
         return done
     cr = env.cr
     started = time.time()
     if bench_count(env):
         say("removing the previous benchmark orders")
-        cr.execute("DELETE FROM sale_order WHERE client_order_ref LIKE %s", [REF_PREFIX + "%"])
+        cr.execute(
+            "DELETE FROM sale_order WHERE client_order_ref LIKE %s", [REF_PREFIX + "%"]
+        )
     retailers = _retailers(env, connections)
     env.flush_all()
     ship_ids = []
     for connection in retailers:
-        children = connection.partner_id.child_ids.filtered(lambda p: p.type == "delivery")[:10]
+        children = connection.partner_id.child_ids.filtered(
+            lambda p: p.type == "delivery"
+        )[:10]
         ids = children.ids + [connection.partner_id.id] * (10 - len(children))
         ship_ids.extend(ids)
     company = env.company
@@ -465,9 +491,14 @@ def main(argv=None):
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--overdue", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--force", action="store_true", help="rebuild the orders even if present")
-    parser.add_argument("--reset-overdue", action="store_true",
-                        help="only put the overdue requests back to 'request'")
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild the orders even if present"
+    )
+    parser.add_argument(
+        "--reset-overdue",
+        action="store_true",
+        help="only put the overdue requests back to 'request'",
+    )
     parser.add_argument("--template", default=None)
     parser.add_argument("--odoo-path", default=None)
     parser.add_argument("--db-host", default=None)

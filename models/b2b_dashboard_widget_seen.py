@@ -30,5 +30,9 @@ class B2bDashboardWidgetSeen(models.Model):
 
     # Its index serves every lookup: (widget, kind) ranges and anti-joins on res_id.
     _sql_constraints = [
-        ("record_unique", "unique(widget_id, kind, res_id)", "A record is known once per widget."),
+        (
+            "record_unique",
+            "unique(widget_id, kind, res_id)",
+            "A record is known once per widget.",
+        ),
     ]

@@ -6,6 +6,6 @@ class ResUsersSettings(models.Model):
 
     b2b_dashboard_ready = fields.Boolean(
         string="B2B Dashboard Set Up",
-        help="The user received the default dashboard widgets; removing them all keeps the "
-        "dashboard empty until it is reset to default.",
+        help="The user received the default dashboard widgets; removing them all "
+        "keeps the dashboard empty until it is reset to default.",
     )

@@ -28,7 +28,8 @@ class TestDashboard(B2bCommon):
         super().setUpClass()
         # B2B orders a database may already hold (demo data) must not blur the counts.
         cls.env.cr.execute(
-            "UPDATE sale_order SET b2b_state = 'cancelled' WHERE b2b_connection_id IS NOT NULL"
+            "UPDATE sale_order SET b2b_state = 'cancelled' "
+            "WHERE b2b_connection_id IS NOT NULL"
         )
         cls.env.invalidate_all()
         cls.Widget = cls.env["b2b.dashboard.widget"]
@@ -39,12 +40,18 @@ class TestDashboard(B2bCommon):
             email="b2b.other@example.com",
         )
         with freeze_time(NOW):
-            cls.req_61 = cls._order("REQ-61", "request", b2b_answer_deadline=NOW + 61 * MINUTE)
-            cls.req_59 = cls._order("REQ-59", "request", b2b_answer_deadline=NOW + 59 * MINUTE)
+            cls.req_61 = cls._order(
+                "REQ-61", "request", b2b_answer_deadline=NOW + 61 * MINUTE
+            )
+            cls.req_59 = cls._order(
+                "REQ-59", "request", b2b_answer_deadline=NOW + 59 * MINUTE
+            )
             cls.req_overdue = cls._order(
                 "REQ-OVERDUE", "request", b2b_answer_deadline=NOW - MINUTE
             )
-            cls.expired = cls._order("EXPIRED", "expired", b2b_answer_deadline=NOW - 2 * DAY)
+            cls.expired = cls._order(
+                "EXPIRED", "expired", b2b_answer_deadline=NOW - 2 * DAY
+            )
             cls.answered_13 = cls._order(
                 "ANSWERED-13", "answered", b2b_answered_at=NOW - 13 * DAY
             )
@@ -54,9 +61,15 @@ class TestDashboard(B2bCommon):
             cls.order_on_time = cls._order(
                 "ORDER-ON-TIME", "order", b2b_ship_deadline=NOW + 1 * MINUTE
             )
-            cls.order_late = cls._order("ORDER-LATE", "order", b2b_ship_deadline=NOW - MINUTE)
-            cls.shipped_13 = cls._order("SHIPPED-13", "shipped", b2b_shipped_at=NOW - 13 * DAY)
-            cls.shipped_15 = cls._order("SHIPPED-15", "shipped", b2b_shipped_at=NOW - 15 * DAY)
+            cls.order_late = cls._order(
+                "ORDER-LATE", "order", b2b_ship_deadline=NOW - MINUTE
+            )
+            cls.shipped_13 = cls._order(
+                "SHIPPED-13", "shipped", b2b_shipped_at=NOW - 13 * DAY
+            )
+            cls.shipped_15 = cls._order(
+                "SHIPPED-15", "shipped", b2b_shipped_at=NOW - 15 * DAY
+            )
             cls.declined = cls._order("DECLINED", "declined")
             cls.cancelled = cls._order("CANCELLED", "cancelled")
 
@@ -74,7 +87,9 @@ class TestDashboard(B2bCommon):
         return {record["id"] for record in widget["records"]}
 
     def _widget(self, name, user=None):
-        return self.Widget.with_user(user or self.b2b_user).search([("name", "=", name)])
+        return self.Widget.with_user(user or self.b2b_user).search(
+            [("name", "=", name)]
+        )
 
     # Default widgets -------------------------------------------------------
 
@@ -148,7 +163,9 @@ class TestDashboard(B2bCommon):
         self.assertIn("40.00", answered["columns"]["amount"])
         self.assertEqual(answered["columns"]["state"], "Answered")
         # print-all is offered on the widgets of orders to ship only
-        printable = {name for name, widget in dashboard.items() if widget["can_print_all"]}
+        printable = {
+            name for name, widget in dashboard.items() if widget["can_print_all"]
+        }
         if hasattr(self.env["sale.order"], "action_b2b_print_unprinted_slips"):
             self.assertEqual(printable, {W_TO_SHIP, W_LATE})
         else:
@@ -185,7 +202,9 @@ class TestDashboard(B2bCommon):
             dashboard = self._dashboard()
             self.assertEqual(dashboard[W_SOON]["unread"], 0)
             self.assertEqual(dashboard[W_SOON]["total"], 2)
-            self.assertEqual(dashboard[W_LATER]["unread"], 1, "other widgets keep their count")
+            self.assertEqual(
+                dashboard[W_LATER]["unread"], 1, "other widgets keep their count"
+            )
             # a record that leaves does not make the counter negative
             new_request.b2b_state = "answered"
             dashboard = self._dashboard()
@@ -203,7 +222,9 @@ class TestDashboard(B2bCommon):
         Widget = self.Widget.with_user(self.b2b_user)
         with freeze_time(NOW):
             self._dashboard()
-            self._order("REQ-NEW", "request", b2b_answer_deadline=NOW + 3 * timedelta(hours=1))
+            self._order(
+                "REQ-NEW", "request", b2b_answer_deadline=NOW + 3 * timedelta(hours=1)
+            )
             self._order("ORDER-NEW", "order", b2b_ship_deadline=NOW - MINUTE)
             self.assertEqual(Widget.get_unread_total(), 3)  # later, to ship, late
             dashboard = self._dashboard()
@@ -230,7 +251,9 @@ class TestDashboard(B2bCommon):
             self._dashboard()
             self._widget(W_LATER).unlink()
             self._widget(W_SOON).write({"name": "Hurry", "width": "100"})
-            Widget.create({"name": "Mine", "domain": "[('b2b_state', '=', 'declined')]"})
+            Widget.create(
+                {"name": "Mine", "domain": "[('b2b_state', '=', 'declined')]"}
+            )
             self.assertIn("Mine", self._dashboard())
             Widget.action_reset_to_default()
             widgets = Widget.get_dashboard()
@@ -257,8 +280,13 @@ class TestDashboard(B2bCommon):
         theirs = self.Widget.search([("user_id", "=", self.other_user.id)])
         self.assertEqual(len(mine), 7)
         self.assertEqual(len(theirs), 7)
-        self.assertEqual(self.Widget.with_user(self.other_user).search([]), theirs.with_user(self.other_user))
-        self.assertFalse(self.Widget.with_user(self.other_user).search([("id", "in", mine.ids)]))
+        self.assertEqual(
+            self.Widget.with_user(self.other_user).search([]),
+            theirs.with_user(self.other_user),
+        )
+        self.assertFalse(
+            self.Widget.with_user(self.other_user).search([("id", "in", mine.ids)])
+        )
         with self.assertRaises(AccessError):
             mine[0].with_user(self.other_user).read(["name"])
         with self.assertRaises(AccessError):
@@ -271,7 +299,9 @@ class TestDashboard(B2bCommon):
             )
 
     def test_a_user_outside_b2b_has_no_dashboard(self):
-        salesman = new_test_user(self.env, login="plain_salesman", groups="sales_team.group_sale_salesman")
+        salesman = new_test_user(
+            self.env, login="plain_salesman", groups="sales_team.group_sale_salesman"
+        )
         with self.assertRaises(AccessError):
             self.Widget.with_user(salesman).get_dashboard()
 
@@ -286,7 +316,9 @@ class TestDashboard(B2bCommon):
                 "('b2b_state', '=', 'cancelled'), ('b2b_ship_deadline', '!=', False), "
                 "('b2b_urgency', '=', 'ship_late')]"
             )
-            action = Widget.action_create_from_search("Late orders", "sale.order", domain)
+            action = Widget.action_create_from_search(
+                "Late orders", "sale.order", domain
+            )
             self.assertEqual(action["res_model"], "b2b.dashboard.widget")
             self.assertEqual(action["target"], "new")
             view_id = action["views"][0][0]
@@ -312,13 +344,17 @@ class TestDashboard(B2bCommon):
         with freeze_time(NOW + 30 * DAY):
             self.order_late.b2b_state = "shipped"
             dashboard = self._dashboard()
-            self.assertEqual(self._ids(dashboard["Late orders"]), {self.order_on_time.id})
+            self.assertEqual(
+                self._ids(dashboard["Late orders"]), {self.order_on_time.id}
+            )
             self.assertEqual(dashboard["Late orders"]["unread"], 1)
 
     def test_add_to_dashboard_refuses_a_broken_search(self):
         Widget = self.Widget.with_user(self.b2b_user)
         with self.assertRaises(UserError):
-            Widget.action_create_from_search("Oops", "sale.order", "[('no_such_field', '=', 1)]")
+            Widget.action_create_from_search(
+                "Oops", "sale.order", "[('no_such_field', '=', 1)]"
+            )
         with self.assertRaises(UserError):
             Widget.action_create_from_search("Oops", "res.partner", "[]")
 
@@ -363,7 +399,9 @@ class TestDashboard(B2bCommon):
             self.assertIn(W_LATER, str(digests.body_html))
             self.assertIn(self.b2b_user.partner_id, digests.recipient_ids)
             cron.method_direct_trigger()
-            self.assertEqual(len(self._digests(self.b2b_user)), 1, "nothing new: no e-mail")
+            self.assertEqual(
+                len(self._digests(self.b2b_user)), 1, "nothing new: no e-mail"
+            )
         with freeze_time(NOW + 2 * MINUTE):
             # REQ-61 entered "less than 1 h left"; REQ-MAIL is not reported again
             cron.method_direct_trigger()
@@ -383,8 +421,12 @@ class TestDashboard(B2bCommon):
     def test_digest_skips_widgets_without_email_alert(self):
         with freeze_time(NOW):
             self._dashboard()
-            self.Widget.with_user(self.b2b_user).search([]).write({"alert_email": False})
-            self._order("REQ-QUIET", "request", b2b_answer_deadline=NOW + 5 * timedelta(hours=1))
+            self.Widget.with_user(self.b2b_user).search([]).write(
+                {"alert_email": False}
+            )
+            self._order(
+                "REQ-QUIET", "request", b2b_answer_deadline=NOW + 5 * timedelta(hours=1)
+            )
             self.Widget._cron_send_alert_digest()
         self.assertFalse(self._digests(self.b2b_user))
 
@@ -403,9 +445,13 @@ class TestDashboard(B2bCommon):
 
             few = count_queries()
             for index in range(12):
-                self._order(f"MORE-{index}", "order", b2b_ship_deadline=NOW + index * MINUTE)
                 self._order(
-                    f"MORE-REQ-{index}", "request", b2b_answer_deadline=NOW + (index + 2) * DAY
+                    f"MORE-{index}", "order", b2b_ship_deadline=NOW + index * MINUTE
+                )
+                self._order(
+                    f"MORE-REQ-{index}",
+                    "request",
+                    b2b_answer_deadline=NOW + (index + 2) * DAY,
                 )
             self.env.flush_all()
             many = count_queries()

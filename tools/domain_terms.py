@@ -59,6 +59,11 @@ def requires_value(domain, field, values):
             continue
         if operator == "=" and value in values:
             return True
-        if operator == "in" and isinstance(value, list | tuple) and value and set(value) <= values:
+        if (
+            operator == "in"
+            and isinstance(value, list | tuple)
+            and value
+            and set(value) <= values
+        ):
             return True
     return False
