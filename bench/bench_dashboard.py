@@ -15,7 +15,11 @@ hundred records are made "unread", then, in the same run:
   times in the Odoo process (ORM cache emptied before each run, PostgreSQL
   warm), with the number of SQL queries of each run;
 - the naive way: per widget one ``search_count`` and one ``search`` (plus the
-  same reading of the shown columns), timed the same way.
+  same reading of the shown columns; no unread counter), timed the same way;
+- the one counting query of ``get_dashboard()`` alone.
+
+The three are interleaved run by run, so that a busy machine weighs on each
+alike.
 
 Prints the median, the fastest and the slowest run of each, and writes them
 to bench/results/dashboard.json. Nothing of the orders is changed.
@@ -56,17 +60,19 @@ def bench_user(env):
     return user
 
 
-def timed(env, function, runs):
-    """Run ``function`` ``runs`` times; return the timings (ms) and query counts."""
-    timings, queries = [], []
+def timed(env, functions, runs):
+    """Run each of ``functions`` ``runs`` times, interleaved so that the load of
+    the machine weighs on them alike; return {label: (timings ms, queries)}."""
+    measures = {label: ([], []) for label in functions}
     for _index in range(runs):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-        queries.append(env.cr.sql_log_count - before)
-    return timings, queries
+        for label, function in functions.items():
+            env.invalidate_all()
+            before = env.cr.sql_log_count
+            started = time.perf_counter()
+            function()
+            measures[label][0].append((time.perf_counter() - started) * 1000)
+            measures[label][1].append(env.cr.sql_log_count - before)
+    return measures
 
 
 def naive_dashboard(widgets):
@@ -141,11 +147,18 @@ def main(argv=None):
 
         dashboard = Widget.get_dashboard()  # warm-up (PostgreSQL and ORM caches)
         naive_dashboard(widgets)
-        fast = summary(*timed(env, Widget.get_dashboard, args.runs))
-        naive = summary(*timed(env, lambda: naive_dashboard(widgets), args.runs))
-        # the part of get_dashboard() spent in its one counting query
-        sql_only = summary(
-            *timed(env, lambda: widgets._b2b_figures(with_records=True), args.runs)
+        measures = timed(
+            env,
+            {
+                "fast": Widget.get_dashboard,
+                "naive": lambda: naive_dashboard(widgets),
+                # the part of get_dashboard() spent in its one counting query
+                "sql": lambda: widgets._b2b_figures(with_records=True),
+            },
+            args.runs,
+        )
+        fast, naive, sql_only = (
+            summary(*measures[k]) for k in ("fast", "naive", "sql")
         )
         if args.explain:
             from odoo.tools import SQL

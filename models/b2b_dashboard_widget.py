@@ -477,13 +477,10 @@ class B2bDashboardWidget(models.Model):
             )
         return list(domain)
 
-    def _b2b_query(self, limit=None):
+    def _b2b_query(self):
         """The widget's records as a Query of the current user (record rules apply)."""
         self.ensure_one()
-        order = SORT_SPECS[self.sort_order] if limit else None
-        return self.env[self.res_model]._search(
-            self._b2b_domain(), order=order, limit=limit
-        )
+        return self.env[self.res_model]._search(self._b2b_domain())
 
     def _b2b_figures(self, with_records=False):
         """{widget id: (total, unread, first ids)} in one SQL query for all widgets."""
@@ -511,6 +508,17 @@ class B2bDashboardWidget(models.Model):
                     SQL("(SELECT %s, -1::bigint, 0::bigint, ARRAY[]::int[])", widget.id)
                 )
                 continue
+            first_ids = SQL("ARRAY[]::int[]")
+            if with_records:
+                # the same query, ordered and limited, before the join below;
+                # ARRAY(subquery) keeps the subquery's ORDER BY
+                query.order = self.env[widget.res_model]._order_to_sql(
+                    SORT_SPECS[widget.sort_order], query
+                )
+                query.limit = widget.row_count
+                first_ids = SQL("ARRAY(%s)", query.select())
+                query.order = None
+                query.limit = None
             if widget.alert_dashboard:
                 # a join, not a NOT EXISTS per row: PostgreSQL hashes the
                 # snapshot once and matches every record against it
@@ -535,13 +543,6 @@ class B2bDashboardWidget(models.Model):
             else:
                 unread = SQL("0")
             counts = query.select(SQL("count(*) AS total"), SQL("%s AS unread", unread))
-            if with_records:
-                # ARRAY(subquery) keeps the subquery's ORDER BY
-                first_ids = SQL(
-                    "ARRAY(%s)", widget._b2b_query(limit=widget.row_count).select()
-                )
-            else:
-                first_ids = SQL("ARRAY[]::int[]")
             parts.append(
                 SQL(
                     "(SELECT %s, counts.total, counts.unread, %s FROM (%s) AS counts)",
