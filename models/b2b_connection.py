@@ -290,6 +290,32 @@ class B2bConnection(models.Model):
             )
         return self.env["product.product"]
 
+    def _b2b_find_products(self, lines):
+        """What :meth:`_find_product` finds for each of ``lines`` (dicts with
+        ``sku`` and/or ``retailer_sku``), in two queries: ``{("sku", code) or
+        ("retailer_sku", code): product}``."""
+        self.ensure_one()
+        skus = {line["sku"].strip() for line in lines if isinstance(line.get("sku"), str)}
+        retailer_skus = {
+            line["retailer_sku"].strip()
+            for line in lines
+            if isinstance(line.get("retailer_sku"), str)
+        }
+        found = {}
+        if retailer_skus:
+            references = self.env["b2b.product.reference"].search(
+                [("connection_id", "=", self.id), ("retailer_sku", "in", list(retailer_skus))]
+            )
+            for reference in references:
+                found.setdefault(("retailer_sku", reference.retailer_sku), reference.product_id)
+        if skus:
+            # in the order of product.product, so that the first one wins as with limit=1
+            for product in self.env["product.product"].search(
+                [("default_code", "in", list(skus)), ("sale_ok", "=", True)]
+            ):
+                found.setdefault(("sku", product.default_code), product)
+        return found
+
     def _b2b_receive(self, kind, data):
         """Create a request (or, with instant ordering, an order) sent by the retailer.
 
@@ -302,14 +328,35 @@ class B2bConnection(models.Model):
         the connection may not send it and :class:`B2bInputError` listing every
         problem of the data; creates nothing in either case.
         """
+        values = self._b2b_receive_values(kind, data)
+        values["partner_shipping_id"] = self._b2b_ship_to_partner(values.pop("ship_to")).id
+        order = self.env["sale.order"].sudo().create(values)
+        if kind == "order":
+            order.action_confirm()
+            order._b2b_emit_event("order.confirmed", None)
+        return order
+
+    def _b2b_receive_values(self, kind, data, products=None, known_references=None):
+        """Check ``data`` as :meth:`_b2b_receive` does and return the values of
+        the sale order to create, with the ship-to contact's values under
+        ``ship_to`` (see :meth:`_b2b_ship_to_partners`), for channels that
+        create many orders at once. ``products`` is what
+        :meth:`_b2b_find_products` found for their lines beforehand,
+        ``known_references`` the references of the connection already used
+        among theirs (one query for all)."""
         self.ensure_one()
         self._check_can_receive(kind)
         errors = []
         reference = (data.get("reference") or "").strip() if isinstance(data, dict) else ""
         if not reference:
             errors.append({"path": "reference", "message": _("The reference is required.")})
-        elif self.env["sale.order"].sudo().search_count(
-            [("b2b_connection_id", "=", self.id), ("client_order_ref", "=", reference)], limit=1
+        elif (
+            reference in known_references
+            if known_references is not None
+            else self.env["sale.order"].sudo().search_count(
+                [("b2b_connection_id", "=", self.id), ("client_order_ref", "=", reference)],
+                limit=1,
+            )
         ):
             errors.append(
                 {
@@ -322,32 +369,22 @@ class B2bConnection(models.Model):
                 }
             )
         ship_to_values = self._b2b_ship_to_values(data.get("ship_to"), errors)
-        line_commands = self._b2b_line_commands(data.get("lines"), errors)
+        line_commands = self._b2b_line_commands(data.get("lines"), errors, products)
         note = data.get("note")
         if note is not None and not isinstance(note, str):
             errors.append({"path": "note", "message": _("The note must be text.")})
         if errors:
             raise B2bInputError(errors)
-        order = (
-            self.env["sale.order"]
-            .sudo()
-            .create(
-                {
-                    "b2b_connection_id": self.id,
-                    "b2b_state": kind,
-                    "partner_id": self.partner_id.id,
-                    "partner_shipping_id": self._b2b_ship_to_partner(ship_to_values).id,
-                    "client_order_ref": reference,
-                    "b2b_note": note or False,
-                    "company_id": self.company_id.id,
-                    "order_line": line_commands,
-                }
-            )
-        )
-        if kind == "order":
-            order.action_confirm()
-            order._b2b_emit_event("order.confirmed", None)
-        return order
+        return {
+            "b2b_connection_id": self.id,
+            "b2b_state": kind,
+            "partner_id": self.partner_id.id,
+            "ship_to": ship_to_values,
+            "client_order_ref": reference,
+            "b2b_note": note or False,
+            "company_id": self.company_id.id,
+            "order_line": line_commands,
+        }
 
     def _b2b_ship_to_values(self, ship_to, errors):
         if not isinstance(ship_to, dict):
@@ -421,7 +458,46 @@ class B2bConnection(models.Model):
             )
         return partner
 
-    def _b2b_line_commands(self, lines, errors):
+    def _b2b_ship_to_partners(self, values_list):
+        """:meth:`_b2b_ship_to_partner` for many addresses: the existing contacts
+        in one query, the missing ones created together."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        keys = ("name", "street", "street2", "city", "zip", "country_id", "email")
+
+        def key_of(values):
+            return tuple(values[key] or False for key in keys)
+
+        found = {}
+        for partner in Partner.search(
+            [
+                ("parent_id", "=", self.partner_id.id),
+                ("type", "=", "delivery"),
+                ("name", "in", list({values["name"] for values in values_list})),
+            ],
+            order="id",
+        ):
+            found.setdefault(
+                tuple(
+                    partner.country_id.id if key == "country_id" else partner[key] or False
+                    for key in keys
+                ),
+                partner,
+            )
+        missing = {}
+        for values in values_list:
+            if key_of(values) not in found:
+                missing.setdefault(key_of(values), values)
+        created = Partner.with_context(mail_create_nolog=True).create(
+            [
+                dict(values, parent_id=self.partner_id.id, type="delivery", lang=self.lang)
+                for values in missing.values()
+            ]
+        )
+        found.update(zip(missing, created, strict=True))
+        return Partner.concat(*(found[key_of(values)] for values in values_list))
+
+    def _b2b_line_commands(self, lines, errors, products=None):
         if not isinstance(lines, list) or not lines:
             errors.append({"path": "lines", "message": _("At least one line is required.")})
             return []
@@ -439,10 +515,14 @@ class B2bConnection(models.Model):
                     {"path": f"{path}.sku", "message": _("Give our sku or your retailer_sku.")}
                 )
                 continue
-            product = self._find_product(
-                sku=sku.strip() if isinstance(sku, str) else None,
-                retailer_sku=retailer_sku.strip() if isinstance(retailer_sku, str) else None,
-            )
+            sku_key = sku.strip() if isinstance(sku, str) else None
+            retailer_key = retailer_sku.strip() if isinstance(retailer_sku, str) else None
+            if products is None:
+                product = self._find_product(sku=sku_key, retailer_sku=retailer_key)
+            elif retailer_key:
+                product = products.get(("retailer_sku", retailer_key), self.env["product.product"])
+            else:
+                product = products.get(("sku", sku_key), self.env["product.product"])
             if not product:
                 field = "retailer_sku" if isinstance(retailer_sku, str) and retailer_sku else "sku"
                 errors.append(

@@ -13,6 +13,8 @@ _logger = logging.getLogger(__name__)
 
 # Read at most this much of a remote file: beyond, it is refused unread.
 SFTP_MAX_READ = 4 * csv_drop.MAX_FILE_SIZE
+# Files read, stored, imported and moved together (one commit each step).
+SFTP_BATCH = 100
 
 
 class B2bCsvChannelMixin(models.AbstractModel):
@@ -207,8 +209,21 @@ class B2bCsvChannelMixin(models.AbstractModel):
             .sudo()
             ._b2b_store(connection, filename, content, source, drop_values)
         )
-        drop._b2b_import(content)
+        drop._b2b_import({drop.id: content})
         return drop.with_env(self.env)
+
+    def _b2b_invoice_address(self):
+        """The invoice address sale.order computes for the retailer's orders
+        (``address_get``), without walking all its contacts when it has no
+        invoice address: address_get reads every one of them, and a retailer
+        gains a ship-to contact with nearly every order."""
+        self.ensure_one()
+        partner = self.partner_id.sudo()
+        if partner.type == "contact" and not partner.search_count(
+            [("id", "child_of", partner.id), ("type", "=", "invoice")], limit=1
+        ):
+            return partner.id
+        return partner.address_get(["invoice"])["invoice"]
 
     def _b2b_csv_mapping(self):
         """{retailer header: canonical column, or None to ignore it}."""
@@ -480,17 +495,21 @@ class B2bCsvChannelMixin(models.AbstractModel):
         return handled
 
     def _b2b_sftp_fetch(self, sftp, settings):
-        """Handle the inbox files: (number handled, whether the lock is still held)."""
+        """Handle the inbox files, by batches: (number handled, whether the
+        lock is still held)."""
         owner = self._b2b_sftp_owner()
         names = [claim.name for claim in sftp.list_claims(owner)]
         for name in sftp.list_inbox():
             claimed = sftp.claim(name, owner)
             if claimed:
                 names.append(claimed)
-        for handled, claimed in enumerate(names, start=1):
-            if not self._b2b_sftp_take(sftp, settings, claimed):
+        handled = 0
+        for start in range(0, len(names), SFTP_BATCH):
+            batch = names[start : start + SFTP_BATCH]
+            if not self._b2b_sftp_take(sftp, settings, batch):
                 return handled, False
-        return len(names), True
+            handled += len(batch)
+        return handled, True
 
     def _b2b_sftp_record_poll(self, error):
         values = {"sftp_last_poll_at": fields.Datetime.now(), "sftp_last_error": error}
@@ -501,70 +520,103 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
         self.write(values)
 
-    def _b2b_sftp_take(self, sftp, settings, claimed):
-        """Handle one claimed file; False when the lock was lost on the way."""
+    def _b2b_sftp_take(self, sftp, settings, claimed_names):
+        """Read, store, import and move a batch of claimed files; False when the
+        lock was lost on the way (another worker finishes the work)."""
         Drop = self.env["b2b.file.drop"].sudo()
-        claim = sftp_client.parse_claim(claimed)
-        original = claim.original_name if claim else claimed
-        content = None
-        try:
-            content = sftp.read(claimed, max_size=SFTP_MAX_READ)
-        except sftp_client.SftpFileTooLargeError:
-            pass
-        digest = csv_drop.checksum(content) if content is not None else False
-        drop = Drop.search(
-            [
-                ("connection_id", "=", self.id),
-                ("source", "=", "sftp"),
-                ("sftp_remote_name", "=", original),
-                ("checksum", "=", digest),
-                ("sftp_done", "=", False),
-            ],
-            order="id desc",
-            limit=1,
-        )
-        if not drop:
-            if content is None:
-                drop = Drop.with_context(mail_create_nolog=True).create(
-                    {
-                        "name": original,
-                        "connection_id": self.id,
-                        "source": "sftp",
-                        "sftp_remote_name": original,
-                    }
-                )
-                drop._b2b_set_errors(
-                    [
-                        csv_drop.CsvError(
-                            None,
-                            "",
-                            "",
-                            _(
-                                "The file is larger than %(size)s bytes: it was not "
-                                "read.",
-                                size=SFTP_MAX_READ,
-                            ),
-                        )
-                    ]
-                )
-            else:
-                drop = Drop._b2b_store(
-                    self, original, content, "sftp", {"sftp_remote_name": original}
-                )
-            if not self._b2b_sftp_checkpoint():
-                return False
-        if drop.state == "received":
-            drop._b2b_import(content)
-            if not self._b2b_sftp_checkpoint():
-                return False
-        if drop.state == "imported":
-            path = sftp.move(claimed, settings.processed)
-        else:
-            sftp.write_atomic(
-                settings.error,
-                csv_drop.error_file_name(original),
-                drop._b2b_error_file_content(),
+        items = []  # [claimed name, original name, bytes or None when too large]
+        for claimed in claimed_names:
+            claim = sftp_client.parse_claim(claimed)
+            try:
+                content = sftp.read(claimed, max_size=SFTP_MAX_READ)
+            except sftp_client.SftpFileTooLargeError:
+                content = None
+            items.append((claimed, claim.original_name if claim else claimed, content))
+        # files stored by a poll that broke afterwards: by remote name and checksum
+        stored = {
+            (drop.sftp_remote_name, drop.checksum): drop
+            for drop in Drop.search(
+                [
+                    ("connection_id", "=", self.id),
+                    ("source", "=", "sftp"),
+                    ("sftp_done", "=", False),
+                    ("sftp_remote_name", "in", [item[1] for item in items]),
+                ],
+                order="id",
             )
-            path = sftp.move(claimed, settings.error)
-        drop.write({"sftp_done": True, "sftp_remote_path": path})
+        }
+        drops = [
+            stored.get(
+                (original, csv_drop.checksum(content) if content is not None else False)
+            )
+            for _claimed, original, content in items
+        ]
+        new = [position for position, drop in enumerate(drops) if not drop]
+        readable = [position for position in new if items[position][2] is not None]
+        if readable:
+            for position, drop in zip(
+                readable,
+                Drop._b2b_store_many(
+                    self,
+                    [
+                        (
+                            items[position][1],
+                            items[position][2],
+                            {"sftp_remote_name": items[position][1]},
+                        )
+                        for position in readable
+                    ],
+                    "sftp",
+                ),
+                strict=True,
+            ):
+                drops[position] = drop
+        for position in new:
+            if drops[position]:
+                continue
+            original = items[position][1]
+            drops[position] = Drop.with_context(mail_create_nolog=True).create(
+                {
+                    "name": original,
+                    "connection_id": self.id,
+                    "source": "sftp",
+                    "sftp_remote_name": original,
+                }
+            )
+            drops[position]._b2b_set_errors(
+                [
+                    csv_drop.CsvError(
+                        None,
+                        "",
+                        "",
+                        _(
+                            "The file is larger than %(size)s bytes: it was not read.",
+                            size=SFTP_MAX_READ,
+                        ),
+                    )
+                ]
+            )
+        # stored and committed before anything is imported
+        if new and not self._b2b_sftp_checkpoint():
+            return False
+        received = Drop.browse([drop.id for drop in drops if drop.state == "received"])
+        if received:
+            contents = {
+                drop.id: item[2] for drop, item in zip(drops, items, strict=True)
+            }
+            received._b2b_import(contents)
+            # imported and committed before anything leaves the inbox
+            if not self._b2b_sftp_checkpoint():
+                return False
+        for (claimed, original, _content), drop in zip(items, drops, strict=True):
+            if drop.state == "imported":
+                path = sftp.move(claimed, settings.processed)
+            else:
+                sftp.write_atomic(
+                    settings.error,
+                    csv_drop.error_file_name(original),
+                    drop._b2b_error_file_content(),
+                )
+                path = sftp.move(claimed, settings.error)
+            drop.write({"sftp_done": True, "sftp_remote_path": path})
         return self._b2b_sftp_checkpoint()

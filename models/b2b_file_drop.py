@@ -123,35 +123,96 @@ class B2bFileDrop(models.Model):
         """Record a file of ``connection``: ``received``, or ``duplicate`` when
         the connection already has a file with the same bytes that was imported
         (or is being imported). Imports nothing."""
-        digest = csv_drop.checksum(content)
-        values = dict(
-            values or {},
-            name=filename or "file.csv",
-            connection_id=connection.id,
-            source=source,
-            checksum=digest,
-            file=base64.b64encode(content),
-            file_size=len(content),
-        )
+        return self._b2b_store_many(connection, [(filename, content, values)], source)
+
+    @api.model
+    def _b2b_store_many(self, connection, files, source):
+        """Record several files of ``connection`` at once, as :meth:`_b2b_store`
+        does: ``files`` is a list of ``(name, bytes, more values)``. Return the
+        drops in the order of ``files``."""
         Drop = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-        original = self._b2b_same_content(connection, digest)
-        if not original:
-            try:
-                with self.env.cr.savepoint():
-                    return Drop.create(values)
-            except psycopg2.errors.UniqueViolation as exc:
-                if exc.diag.constraint_name != CHECKSUM_INDEX:
-                    raise
-                # the same file was stored meanwhile by a concurrent import
-                original = self._b2b_same_content(connection, digest)
-        message = _(
-            "The same file was already received on %(date)s as %(name)s: it is not "
-            "imported again.",
-            date=original.create_date,
-            name=original.name,
-        )
-        values.update(self._b2b_duplicate_values(message, original.order_id, original))
-        return Drop.create(values)
+        digests = [csv_drop.checksum(content) for _name, content, _values in files]
+        originals = self._b2b_originals(connection, digests)
+        vals_list = []
+        first_of = {}  # checksum -> position of its first file in this batch
+        for position, ((filename, content, values), digest) in enumerate(
+            zip(files, digests, strict=True)
+        ):
+            vals_list.append(
+                dict(
+                    values or {},
+                    name=filename or "file.csv",
+                    connection_id=connection.id,
+                    source=source,
+                    checksum=digest,
+                    file=base64.b64encode(content),
+                    file_size=len(content),
+                )
+            )
+            first_of.setdefault(digest, position)
+        new = [
+            position
+            for position, digest in enumerate(digests)
+            if digest not in originals and first_of[digest] == position
+        ]
+        drops = [None] * len(files)
+        try:
+            with self.env.cr.savepoint():
+                created = Drop.create([vals_list[position] for position in new])
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != CHECKSUM_INDEX:
+                raise
+            if len(new) > 1:
+                # a concurrent import stored some of them: one at a time
+                return self.browse().concat(
+                    *(
+                        self._b2b_store(connection, name, content, source, values)
+                        for name, content, values in files
+                    )
+                )
+            # the same file was stored meanwhile by a concurrent import
+            originals[digests[new[0]]] = self._b2b_same_content(
+                connection, digests[new[0]]
+            )
+            created, new = Drop.browse(), []
+        for position, drop in zip(new, created, strict=True):
+            drops[position] = drop
+            originals.setdefault(digests[position], drop)
+        duplicates = [position for position, drop in enumerate(drops) if drop is None]
+        for position in duplicates:
+            original = originals[digests[position]]
+            message = _(
+                "The same file was already received on %(date)s as %(name)s: it is not "
+                "imported again.",
+                date=original.create_date,
+                name=original.name,
+            )
+            vals_list[position].update(
+                self._b2b_duplicate_values(message, original.order_id, original)
+            )
+        for position, drop in zip(
+            duplicates,
+            Drop.create([vals_list[position] for position in duplicates]),
+            strict=True,
+        ):
+            drops[position] = drop
+        return self.browse().concat(*drops)
+
+    @api.model
+    def _b2b_originals(self, connection, digests):
+        """{checksum: the first file of ``connection`` with these bytes that was
+        imported or is being imported}."""
+        originals = {}
+        for drop in self.search(
+            [
+                ("connection_id", "=", connection.id),
+                ("checksum", "in", list(set(digests))),
+                ("state", "in", ("received", "imported")),
+            ],
+            order="id",
+        ):
+            originals.setdefault(drop.checksum, drop)
+        return originals
 
     @api.model
     def _b2b_same_content(self, connection, digest):
@@ -170,79 +231,138 @@ class B2bFileDrop(models.Model):
 
     # Importing -------------------------------------------------------------
 
-    def _b2b_import(self, content=None):
+    def _b2b_import(self, contents=None):
         """Import received files: each creates its request or order, or gets an
-        error file and creates nothing. ``content`` spares reading the stored
-        file again when one file is imported right after being stored."""
-        for drop in self:
-            if drop.state != "received":
-                continue
-            drop._b2b_import_one(
-                content if content is not None and len(self) == 1 else None
-            )
+        error file and creates nothing. The files of one connection are checked
+        one by one and their orders created together. ``contents`` maps drop
+        ids to their bytes, to spare reading the stored files again."""
+        received = self.filtered(lambda drop: drop.state == "received")
+        for connection, drops in received.grouped("connection_id").items():
+            drops._b2b_import_batch(connection, contents or {})
         return self
 
-    def _b2b_import_one(self, content=None):
-        self.ensure_one()
-        connection = self.connection_id
-        if content is None:
-            content = self._b2b_content()
+    def _b2b_import_batch(self, connection, contents):
         mapping = connection._b2b_csv_mapping()
-        try:
-            parsed = csv_drop.parse(content, mapping)
-        except csv_drop.CsvDropError as exc:
-            return self._b2b_set_errors(exc.errors)
-        existing = self.env["sale.order"].search(
-            [
-                ("b2b_connection_id", "=", connection.id),
-                ("client_order_ref", "=", parsed.reference),
-            ],
-            limit=1,
-        )
-        if existing:
-            return self._b2b_set_duplicate(
-                _(
-                    "The order reference %(reference)s was already received "
-                    "(%(order)s): the file is not imported again.",
-                    reference=parsed.reference,
-                    order=existing.name,
-                ),
-                order=existing,
+        parsed_drops = []
+        for drop in self:
+            content = contents.get(drop.id)
+            if content is None:
+                content = drop._b2b_content()
+            try:
+                parsed = csv_drop.parse(content, mapping)
+            except csv_drop.CsvDropError as exc:
+                drop._b2b_set_errors(exc.errors)
+                continue
+            parsed_drops.append((drop, content, parsed, drop._b2b_receive_data(parsed)))
+        if not parsed_drops:
+            return
+        existing = {
+            order.client_order_ref: order
+            for order in self.env["sale.order"].search(
+                [
+                    ("b2b_connection_id", "=", connection.id),
+                    (
+                        "client_order_ref",
+                        "in",
+                        [item[2].reference for item in parsed_drops],
+                    ),
+                ]
             )
+        }
+        products = connection._b2b_find_products(
+            [line for item in parsed_drops for line in item[3]["lines"]]
+        )
+        pending = []
+        for drop, content, parsed, data in parsed_drops:
+            reference = parsed.reference
+            if reference in existing:
+                drop._b2b_set_duplicate(
+                    _(
+                        "The order reference %(reference)s was already received "
+                        "(%(order)s): the file is not imported again.",
+                        reference=reference,
+                        order=existing[reference].name or reference,
+                    ),
+                    order=existing[reference],
+                )
+                continue
+            try:
+                values = connection._b2b_receive_values(
+                    parsed.type, data, products, known_references=existing
+                )
+            except B2bInputError as exc:
+                labels = csv_drop_errors.header_labels(content, parsed, mapping)
+                drop._b2b_set_errors(csv_drop_errors.locate(parsed, exc.errors, labels))
+                continue
+            except B2bRefusedError as exc:
+                drop._b2b_set_errors([csv_drop.CsvError(None, "", "", exc.args[0])])
+                continue
+            # a later file of this batch naming the same reference is a duplicate
+            existing[reference] = self.env["sale.order"]
+            pending.append((drop, parsed, values))
+        if pending:
+            self._b2b_create_orders(connection, pending)
+
+    def _b2b_create_orders(self, connection, pending):
+        """Create the orders of ``[(drop, parsed, order values)]`` together;
+        when that fails on a reference taken meanwhile (by a concurrent
+        import), one by one."""
+        SaleOrder = self.env["sale.order"].sudo()
+        if any("ship_to" in values for _drop, _parsed, values in pending):
+            partners = connection._b2b_ship_to_partners(
+                [values.pop("ship_to") for _drop, _parsed, values in pending]
+            )
+            for (_drop, _parsed, values), partner in zip(
+                pending, partners, strict=True
+            ):
+                values["partner_shipping_id"] = partner.id
+        invoice_address = connection._b2b_invoice_address()
+        for _drop, _parsed, values in pending:
+            values.setdefault("partner_invoice_id", invoice_address)
+        if (
+            not self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([], limit=1)
+        ):
+            # without distribution models, the lines' analytic distribution is
+            # empty: spare its two searches per line
+            for _drop, _parsed, values in pending:
+                for command in values["order_line"]:
+                    command[2].setdefault("analytic_distribution", False)
         try:
             with self.env.cr.savepoint():
-                order = connection._b2b_receive(
-                    parsed.type, self._b2b_receive_data(parsed)
+                orders = SaleOrder.create(
+                    [values for _drop, _parsed, values in pending]
                 )
-        except B2bInputError as exc:
-            labels = csv_drop_errors.header_labels(content, parsed, mapping)
-            return self._b2b_set_errors(
-                csv_drop_errors.locate(parsed, exc.errors, labels)
-            )
-        except B2bRefusedError as exc:
-            return self._b2b_set_errors([csv_drop.CsvError(None, "", "", exc.args[0])])
+                confirmed = orders.filtered(lambda order: order.b2b_state == "order")
+                if confirmed:
+                    confirmed.action_confirm()
+                    confirmed._b2b_emit_event("order.confirmed")
         except psycopg2.errors.UniqueViolation as exc:
             if exc.diag.constraint_name != ORDER_REFERENCE_CONSTRAINT:
                 raise
-            # a concurrent import created the same reference meanwhile
-            return self._b2b_set_duplicate(
+            if len(pending) > 1:
+                for item in pending:
+                    self._b2b_create_orders(connection, [item])
+                return
+            drop, parsed, _values = pending[0]
+            drop._b2b_set_duplicate(
                 _(
                     "The order reference %(reference)s was already received: the "
                     "file is not imported again.",
                     reference=parsed.reference,
                 ),
             )
-        self.write(
-            {
-                "state": "imported",
-                "order_id": order.id,
-                "imported_at": fields.Datetime.now(),
-                "error_count": 0,
-                "error_summary": False,
-                "error_file": False,
-            }
-        )
-        return self
+            return
+        now = fields.Datetime.now()
+        for (drop, _parsed, _values), order in zip(pending, orders, strict=True):
+            drop.write(
+                {
+                    "state": "imported",
+                    "order_id": order.id,
+                    "imported_at": now,
+                }
+            )
 
     def _b2b_receive_data(self, parsed):
         """The data of ``b2b.connection._b2b_receive`` for a parsed file."""
@@ -367,7 +487,14 @@ class B2bFileDrop(models.Model):
                     original=original,
                 )
                 continue
-            drop.write({"state": "received"})
+            drop.write(
+                {
+                    "state": "received",
+                    "error_count": 0,
+                    "error_summary": False,
+                    "error_file": False,
+                }
+            )
             drop._b2b_import()
         return True
 

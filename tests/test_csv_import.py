@@ -234,25 +234,74 @@ class TestCsvImport(B2bCommon):
         content = csv_file("PO-11")
         first = self.connection.import_csv("PO-11.csv", content, "upload")
         Drop = type(self.env["b2b.file.drop"])
-        original = Drop._b2b_same_content
         calls = []
 
-        def not_seen_first(drop_model, connection, digest):
-            calls.append(digest)
-            if len(calls) == 1:
-                return drop_model.browse()
-            return original(drop_model, connection, digest)
+        def not_seen_first(drop_model, connection, digests):
+            calls.append(digests)
+            return {}
 
         with (
-            patch.object(Drop, "_b2b_same_content", not_seen_first),
+            patch.object(Drop, "_b2b_originals", not_seen_first),
             mute_logger("odoo.sql_db"),
         ):
             second = self.connection.import_csv("PO-11.csv", content, "upload")
-        self.assertEqual(len(calls), 2)
+        self.assertEqual(len(calls), 1)
         self.assertRecordValues(
             second, [{"state": "duplicate", "duplicate_of_id": first.id}]
         )
         self.assertEqual(len(self._orders()), 1)
+
+    def test_batch_of_files_creates_each_order_once(self):
+        """Files imported together (an SFTP poll) are checked one by one and
+        their orders created together; a reference or content met twice in the
+        batch is a duplicate, a file with errors creates nothing."""
+        Drop = self.env["b2b.file.drop"]
+        same = csv_file("B-2")
+        drops = Drop._b2b_store_many(
+            self.connection,
+            [
+                ("B-1.csv", csv_file("B-1"), None),
+                ("B-2.csv", same, None),
+                ("B-2 copy.csv", same, None),
+                ("B-1 again.csv", csv_file("B-1", lines=[("TABLE-01", "", "9")]), None),
+                ("B-3.csv", csv_file("B-3", lines=[("NOPE", "", "1")]), None),
+                ("B-4.csv", csv_file("B-4", kind="order"), None),
+            ],
+            "sftp",
+        )
+        self.assertEqual(
+            drops.mapped("state"), ["received"] * 2 + ["duplicate"] + ["received"] * 3
+        )
+        self.assertEqual(drops[2].duplicate_of_id, drops[1])
+        drops._b2b_import()
+        self.assertEqual(
+            drops.mapped("state"),
+            ["imported", "imported", "duplicate", "duplicate", "error", "error"],
+        )
+        self.assertIn("does not allow instant ordering", drops[5].error_summary)
+        self.assertEqual(
+            sorted(self._orders().mapped("client_order_ref")), ["B-1", "B-2"]
+        )
+        self.assertEqual(
+            drops[0].order_id.order_line.product_id, self.product_a | self.product_b
+        )
+        self.assertEqual(drops[3].state, "duplicate")
+
+    def test_invoice_address_is_the_one_sale_computes(self):
+        retailer = self.connection.partner_id
+        self.assertEqual(self.connection._b2b_invoice_address(), retailer.id)
+        self.assertEqual(retailer.address_get(["invoice"])["invoice"], retailer.id)
+        accounts = self.env["res.partner"].create(
+            {
+                "name": "Accounts",
+                "parent_id": self.retailer_contact.id,
+                "type": "invoice",
+            }
+        )
+        self.assertEqual(retailer.address_get(["invoice"])["invoice"], accounts.id)
+        self.assertEqual(self.connection._b2b_invoice_address(), accounts.id)
+        drop = self.connection.import_csv("INV-1.csv", csv_file("INV-1"), "upload")
+        self.assertEqual(drop.order_id.partner_invoice_id, accounts)
 
     def test_state_name_is_read_as_its_code(self):
         header = HEADER + ",ship_to_state"

@@ -264,9 +264,13 @@ class TestSftpPoll(SshdCase, B2bCommon):
         with patch.object(SftpClient, "move", cut_then_move):
             self._poll()
         drops = self._drops()
-        # the first file was stored and imported, then the connection broke
+        # both files were stored and imported, then the connection broke
         self.assertRecordValues(
-            drops, [{"name": "SF-11.csv", "state": "imported", "sftp_done": False}]
+            drops,
+            [
+                {"name": "SF-11.csv", "state": "imported", "sftp_done": False},
+                {"name": "SF-12.csv", "state": "error", "sftp_done": False},
+            ],
         )
         self.assertIn("broke while", self.connection.sftp_last_error)
         self.assertEqual(len(list(self.inbox.iterdir())), 2, "nothing left the inbox")
