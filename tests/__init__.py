@@ -21,3 +21,4 @@ from . import test_portal
 from . import test_invitation
 from . import test_portal_team
 from . import test_monthly_summary
+from . import test_portal_tour

@@ -1,3 +1,5 @@
+import subprocess
+import tempfile
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -6,10 +8,24 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.b2b_dropship.controllers.portal import B2bCustomerPortal
+from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
 from .portal_common import B2bPortalCommon
 
 PACKING_SLIP = "b2b_dropship.action_report_packing_slip"
+
+
+def pdf_text(content):
+    """The text of a PDF, as pdftotext reads it."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(content)
+        pdf.flush()
+        return subprocess.run(
+            ["pdftotext", "-layout", pdf.name, "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
 
 
 @tagged("post_install", "-at_install")
@@ -87,6 +103,33 @@ class TestPortalAccess(B2bPortalCommon):
                     refused = self._get(route % other[kind].id)
                     self.assertIn(refused.status_code, (403, 404))
                     self.assertNotIn(hidden, refused.text)
+
+    def test_downloads_are_real_pdfs_of_the_users_own_documents(self):
+        # wkhtmltopdf cannot fetch the report's stylesheets from the test server
+        # while the request holds the test cursor: point it at a closed local
+        # port (the unstyled PDF is still a real one) and lift Odoo's test-mode
+        # HTML fallback for these downloads.
+        self.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+        render_pdf = IrActionsReport._render_qweb_pdf
+
+        def render_real_pdf(report, *args, **kwargs):
+            report = report.with_context(force_report_rendering=True)
+            return render_pdf(report, *args, **kwargs)
+
+        self.patch(IrActionsReport, "_render_qweb_pdf", render_real_pdf)
+        self._login(self.user_a)
+        shipped, invoice = self.docs_a["shipped"], self.docs_a["invoice"]
+        downloads = [(f"/my/b2b/documents/invoices/{invoice.id}", invoice.name)]
+        if self.env.ref(PACKING_SLIP, raise_if_not_found=False):
+            downloads.append((f"/my/b2b/orders/{shipped.id}/packing-slip", "A-SHIPPED"))
+        for url, reference in downloads:
+            with self.subTest(url=url):
+                response = self._get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.headers["Content-Type"], "application/pdf")
+                self.assertIn("attachment", response.headers["Content-Disposition"])
+                self.assertTrue(response.content.startswith(b"%PDF"))
+                self.assertIn(reference, pdf_text(response.content))
 
     def test_missing_document_answers_404(self):
         self._login(self.admin_a)
