@@ -165,6 +165,7 @@ class B2bApiController(http.Controller):
         except psycopg2.errors.UniqueViolation:
             return ir_http._b2b_problem_response(
                 409,
-                "Another request or order of yours was just created with this reference.",
+                "Another request or order of yours was just created with this "
+                "reference.",
             )
         return ir_http._b2b_json_response(status, body)

@@ -67,7 +67,10 @@ class B2bEvent(models.Model):
     idempotency_key = fields.Char(
         required=True,
         readonly=True,
-        help="The webhook-id of the message: the sender's for inbound events, ours for outbound ones.",
+        help=(
+            "The webhook-id of the message: the sender's for inbound events, ours "
+            "for outbound ones."
+        ),
     )
     payload = fields.Text(readonly=True, help="The body, exactly as received or sent.")
     state = fields.Selection(
@@ -205,11 +208,14 @@ class B2bEvent(models.Model):
                     }
                 ],
             )
-        event = self._b2b_inbound_event(connection, key, body)
+        payload = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        envelope, errors = self._b2b_read_payload(payload)
+        event = self._b2b_inbound_event(
+            connection, key, payload, *self._b2b_envelope_labels(envelope)
+        )
         if event.response_status:
             # a redelivery: nothing new, the answer of the first delivery
             return event._b2b_stored_answer()
-        envelope, errors = event._b2b_read_payload()
         if errors:
             return event._b2b_answer_first(
                 422,
@@ -218,12 +224,6 @@ class B2bEvent(models.Model):
                 ),
                 "failed",
             )
-        event.write(
-            {
-                "event_type": envelope["type"],
-                "reference": event._b2b_payload_reference(envelope),
-            }
-        )
         if event._b2b_defer(envelope):
             self.env.ref("b2b_dropship.cron_process_events").sudo()._trigger()
             return event._b2b_answer_first(202, {"status": "accepted"}, "received")
@@ -231,7 +231,7 @@ class B2bEvent(models.Model):
         return event._b2b_answer_first(status, answer)
 
     @api.model
-    def _b2b_inbound_event(self, connection, key, body):
+    def _b2b_inbound_event(self, connection, key, payload, event_type, reference):
         """The inbound event of this webhook-id, created if new.
 
         Two deliveries of one id may arrive at once on two workers. The event
@@ -242,23 +242,17 @@ class B2bEvent(models.Model):
         row), Odoo replays that request in a new transaction, and the replay
         finds the event and answers what the first delivery was answered.
         """
-        domain = [
-            ("connection_id", "=", connection.id),
-            ("direction", "=", "inbound"),
-            ("idempotency_key", "=", key),
-        ]
-        event = self.search(domain, limit=1)
-        if event:
-            return event
-        payload = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        # the insert comes first: a new delivery (the common case) costs no
+        # search; a redelivery inserts nothing and finds the first one's event
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO b2b_event (
                     connection_id, partner_id, company_id, direction, idempotency_key,
-                    state, attempts, payload, create_uid, write_uid, create_date, write_date
+                    event_type, reference, state, attempts, payload,
+                    create_uid, write_uid, create_date, write_date
                 )
-                VALUES (%s, %s, %s, 'inbound', %s, 'received', 0, %s, %s, %s,
+                VALUES (%s, %s, %s, 'inbound', %s, %s, %s, 'received', 0, %s, %s, %s,
                         now() at time zone 'UTC', now() at time zone 'UTC')
                 ON CONFLICT (connection_id, direction, idempotency_key) DO NOTHING
                 RETURNING id
@@ -267,6 +261,8 @@ class B2bEvent(models.Model):
                 connection.partner_id.id,
                 connection.company_id.id,
                 key,
+                event_type,
+                reference or None,
                 payload,
                 self.env.uid,
                 self.env.uid,
@@ -276,7 +272,14 @@ class B2bEvent(models.Model):
             log_exceptions=False,
         )
         row = self.env.cr.fetchone()
-        return self.browse(row[0]) if row else self.search(domain, limit=1)
+        if row:
+            return self.browse(row[0])
+        domain = [
+            ("connection_id", "=", connection.id),
+            ("direction", "=", "inbound"),
+            ("idempotency_key", "=", key),
+        ]
+        return self.search(domain, limit=1)
 
     def _b2b_stored_answer(self):
         self.ensure_one()
@@ -296,11 +299,11 @@ class B2bEvent(models.Model):
         self.write(values)
         return status, answer
 
-    def _b2b_read_payload(self):
-        """Parse and check the stored body: ``(envelope, errors)``."""
-        self.ensure_one()
+    @api.model
+    def _b2b_read_payload(self, payload):
+        """Parse and check a body: ``(envelope, errors)``."""
         try:
-            envelope = json_schema.loads(self.payload or "")
+            envelope = json_schema.loads(payload or "")
         except json_schema.JsonBodyError as error:
             return None, [{"path": "", "message": str(error)}]
         errors = json_schema.validate(envelope, api_schema.ENVELOPE_SCHEMA)
@@ -311,8 +314,23 @@ class B2bEvent(models.Model):
 
     @api.model
     def _b2b_payload_reference(self, envelope):
-        reference = envelope.get("data", {}).get("reference")
-        return reference.strip() if isinstance(reference, str) else False
+        return self._b2b_envelope_labels(envelope)[1] or False
+
+    @api.model
+    def _b2b_envelope_labels(self, envelope):
+        """``(type, reference)`` of a body, as far as they can be read, for the
+        event log (even of a body refused as invalid)."""
+
+        def text(value, size):
+            if isinstance(value, str) and "\x00" not in value and value.strip():
+                return value.strip()[:size]
+            return None
+
+        if not isinstance(envelope, dict):
+            return None, None
+        data = envelope.get("data")
+        reference = data.get("reference") if isinstance(data, dict) else None
+        return text(envelope.get("type"), 64), text(reference, 128)
 
     def _b2b_defer(self, envelope):
         lines = envelope["data"].get("lines")
@@ -328,7 +346,7 @@ class B2bEvent(models.Model):
         for event in self:
             if event.direction != "inbound" or event.state == "done":
                 continue
-            envelope, errors = event._b2b_read_payload()
+            envelope, errors = event._b2b_read_payload(event.payload)
             if errors:
                 event.write(
                     {
@@ -385,7 +403,8 @@ class B2bEvent(models.Model):
             return self._b2b_processed(403, api_schema.problem(403, error.args[0]))
         except psycopg2.errors.UniqueViolation:
             message = _(
-                "The reference %(reference)s is already used by another request or order.",
+                "The reference %(reference)s is already used by another request or "
+                "order.",
                 reference=data.get("reference"),
             )
             return self._b2b_processed(
@@ -621,9 +640,11 @@ class B2bEvent(models.Model):
                 """
                 SELECT event.id FROM b2b_event event
                 JOIN b2b_connection connection ON connection.id = event.connection_id
-                WHERE event.direction = 'outbound' AND event.state IN ('pending', 'failed')
+                WHERE event.direction = 'outbound'
+                  AND event.state IN ('pending', 'failed')
                   AND event.next_attempt_at <= %s
-                  AND connection.webhook_url IS NOT NULL AND connection.webhook_url != ''
+                  AND connection.webhook_url IS NOT NULL
+                  AND connection.webhook_url != ''
                 ORDER BY event.next_attempt_at, event.id
                 LIMIT 1 FOR UPDATE OF event SKIP LOCKED
                 """,
@@ -641,7 +662,8 @@ class B2bEvent(models.Model):
             lambda: SQL(
                 """
                 SELECT id FROM b2b_event
-                WHERE direction = 'inbound' AND state = 'received' AND response_status IS NOT NULL
+                WHERE direction = 'inbound' AND state = 'received'
+                  AND response_status IS NOT NULL
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
                 """
             ),

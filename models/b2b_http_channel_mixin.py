@@ -129,7 +129,8 @@ class B2bHttpChannelMixin(models.AbstractModel):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValidationError(
                     _(
-                        "The webhook URL must be an http:// or https:// address, such as "
+                        "The webhook URL must be an http:// or https:// address, "
+                        "such as "
                         "https://retailer.example.com/hooks/supplier."
                     )
                 )
@@ -146,14 +147,16 @@ class B2bHttpChannelMixin(models.AbstractModel):
     # Actions ---------------------------------------------------------------
 
     def action_rotate_webhook_secret(self):
-        """A new secret for the retailer's webhooks; the previous one works 24 more hours."""
+        """A new secret for the retailer's webhooks; the previous one works
+        24 more hours."""
         self._b2b_rotate(
             "webhook_secret", "webhook_secret_previous", "webhook_secret_rotated_at"
         )
         for connection in self:
             connection.message_post(
                 body=_(
-                    "The webhook secret was renewed; the previous one stays valid for 24 hours."
+                    "The webhook secret was renewed; the previous one stays valid "
+                    "for 24 hours."
                 ),
                 subtype_xmlid="mail.mt_note",
             )
@@ -169,7 +172,8 @@ class B2bHttpChannelMixin(models.AbstractModel):
         for connection in self:
             connection.message_post(
                 body=_(
-                    "The outbound secret was renewed; events are signed with both secrets "
+                    "The outbound secret was renewed; events are signed with both "
+                    "secrets "
                     "for 24 hours."
                 ),
                 subtype_xmlid="mail.mt_note",
@@ -206,7 +210,8 @@ class B2bHttpChannelMixin(models.AbstractModel):
         return self.sudo().search([("code", "=", code)], limit=1)
 
     def _b2b_webhook_secrets(self):
-        """The secrets a webhook of this connection may be signed with, current first."""
+        """The secrets a webhook of this connection may be signed with,
+        current first."""
         self.ensure_one()
         connection = self.sudo()
         valid = [connection.webhook_secret]
@@ -274,8 +279,10 @@ class B2bHttpChannelMixin(models.AbstractModel):
         self._b2b_tell_supplier(
             _("Webhook deliveries disabled"),
             _(
-                "The retailer's webhook URL %(url)s answered 410 Gone: it was cleared and "
-                "%(count)s undelivered event(s) were abandoned. Set a new URL to send events again.",
+                "The retailer's webhook URL %(url)s answered 410 Gone: it was "
+                "cleared and "
+                "%(count)s undelivered event(s) were abandoned. Set a new URL to "
+                "send events again.",
                 url=url,
                 count=len(pending | event),
             ),
@@ -287,7 +294,8 @@ class B2bHttpChannelMixin(models.AbstractModel):
         self._b2b_tell_supplier(
             _("Webhook event abandoned"),
             _(
-                "The event %(event)s for %(reference)s could not be delivered to %(url)s after "
+                "The event %(event)s for %(reference)s could not be delivered to "
+                "%(url)s after "
                 "%(attempts)s attempts and was abandoned. Last error: %(error)s",
                 event=event.event_type,
                 reference=event.reference or "-",

@@ -34,7 +34,8 @@ class IrHttp(models.AbstractModel):
                 raise werkzeug.exceptions.Forbidden(response=response) from error
             response = cls._b2b_problem_response(
                 401,
-                "Authenticate with an API key: send the header Authorization: Bearer <key>.",
+                "Authenticate with an API key: send the header Authorization: Bearer "
+                "<key>.",
             )
             response.headers["WWW-Authenticate"] = "Bearer"
             raise werkzeug.exceptions.Unauthorized(response=response) from error

@@ -44,7 +44,8 @@ def request_data(reference="WH-1", **values):
 
 
 def signed_headers(secret, body, msg_id=None, timestamp=None):
-    """Standard Webhooks headers of ``body`` (bytes), signed by the reference library."""
+    """Standard Webhooks headers of ``body`` (bytes), signed by the reference
+    library."""
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     moment = datetime.fromtimestamp(timestamp or time.time(), tz=timezone.utc)
     signature = standardwebhooks.Webhook(secret).sign(msg_id, moment, body.decode())

@@ -116,7 +116,9 @@ class TestApi(B2bApiCommon):
 
     def test_one_order_with_lines_answers_and_shipments(self):
         self._ship(
-            self.shipped, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-1, TRK-2"
+            self.shipped,
+            carrier_id=self.carrier_tracked.id,
+            tracking_ref="TRK-1, TRK-2",
         )
         response = self._call("GET", "/b2b/v1/orders/A-SHIPPED")
         self.assertEqual(response.status_code, 200, response.text)
@@ -175,7 +177,8 @@ class TestApi(B2bApiCommon):
         self.open_request.b2b_note = "Please call before delivering"
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE sale_order SET write_date = write_date + interval '1 second' WHERE id = %s",
+            "UPDATE sale_order SET write_date = write_date + interval '1 second' "
+            "WHERE id = %s",
             [self.open_request.id],
         )
         self.env.invalidate_all()
@@ -323,10 +326,10 @@ class TestApi(B2bApiCommon):
 
     def test_csv_upload_goes_through_the_file_pipeline(self):
         content = (
-            "order_reference,ship_to_name,ship_to_street,ship_to_city,ship_to_zip,ship_to_country,sku,quantity\r\n"
-            "CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,CHAIR-01,2\r\n"
-            "CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,TABLE-01,1\r\n"
-        ).encode()
+            b"order_reference,ship_to_name,ship_to_street,ship_to_city,ship_to_zip,ship_to_country,sku,quantity\r\n"
+            b"CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,CHAIR-01,2\r\n"
+            b"CSV-1,Jane Customer,1 rue de Rivoli,Paris,75001,FR,TABLE-01,1\r\n"
+        )
         response = self._call(
             "POST", "/b2b/v1/files", files={"file": ("order.csv", content, "text/csv")}
         )

@@ -7,9 +7,8 @@ No answer may be a server error, and every answer must be documented: its
 status code, its content type and its body's schema.
 """
 
-from hypothesis import HealthCheck, given, settings
-
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from odoo.tests import tagged

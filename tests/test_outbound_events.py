@@ -2,6 +2,7 @@ import json
 import socket
 from datetime import datetime, timedelta
 
+import jsonschema
 import standardwebhooks
 
 from odoo import fields
@@ -9,8 +10,10 @@ from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
 from ..models.b2b_event import RETRY_DELAYS
+from ..tools import api_schema
 from .channels_common import RecordingEndpoint, request_data
 from .common import B2bCommon
+from .shipping_common import B2bShippingCommon
 
 NOW = datetime(2025, 6, 30, 8, 0, 0)
 
@@ -129,7 +132,12 @@ class TestOutboundEvents(B2bCommon):
         # sent oldest due first: the expiry was recorded at NOW, in 2025
         self.assertEqual(
             [self._verify(request)["type"] for request in self.endpoint.requests],
-            ["request.expired", "request.declined", "request.answered", "order.confirmed"],
+            [
+                "request.expired",
+                "request.declined",
+                "request.answered",
+                "order.confirmed",
+            ],
         )
 
     def test_instant_order_is_confirmed_by_an_event(self):
@@ -278,3 +286,49 @@ class TestOutboundEvents(B2bCommon):
         with self.assertRaises(ValidationError) as error:
             self.connection.webhook_url = "ftp://retailer.example.com/in"
         self.assertIn("http", str(error.exception))
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundEventSchemas(B2bShippingCommon):
+    """What each outbound event carries is what the OpenAPI document says."""
+
+    def _data(self, event_type):
+        event = self.env["b2b.event"].search(
+            [("direction", "=", "outbound"), ("event_type", "=", event_type)],
+            order="id desc",
+            limit=1,
+        )
+        self.assertTrue(event, event_type)
+        payload = json.loads(event.payload)
+        webhook = self.document["webhooks"][event_type]["post"]
+        schema = webhook["requestBody"]["content"]["application/json"]["schema"]
+        jsonschema.validate(
+            payload, {**schema, "components": self.document["components"]}
+        )
+        return payload["data"]
+
+    def test_events_follow_the_published_schemas(self):
+        self.document = api_schema.openapi_document()
+        self.connection.webhook_url = "https://retailer.example.com/hooks"
+        request = self._create_request("SCHEMA-1")
+        for line in request.order_line:
+            line.b2b_qty_available = line.product_uom_qty
+        request.with_user(self.b2b_user).action_b2b_answer()
+        self.assertEqual(self._data("request.answered")["reference"], "SCHEMA-1")
+        request.action_b2b_convert()
+        self.assertEqual(self._data("order.confirmed")["state"], "order")
+        self._ship(
+            request,
+            quantities={self.product_a: 2, self.product_b: 0},
+            carrier_id=self.carrier_tracked.id,
+            tracking_ref="TRK-9",
+        )
+        shipment = self._data("shipment.confirmed")
+        self.assertEqual(shipment["tracking"][0]["reference"], "TRK-9")
+        request.with_user(self.b2b_user).action_b2b_cancel("Customer gone")
+        cancelled = self._data("order.cancelled")
+        self.assertEqual(cancelled["reason"], "Customer gone")
+        self.assertEqual(cancelled["shipped"][0]["quantity"], 2)
+        declined = self._create_request("SCHEMA-2")
+        declined.with_user(self.b2b_user).action_b2b_decline("No stock")
+        self.assertEqual(self._data("request.declined")["decline_reason"], "No stock")

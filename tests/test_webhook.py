@@ -29,7 +29,10 @@ class B2bWebhookCommon(B2bCommon, HttpCase):
     def _post(self, body, headers, url=None, timeout=12):
         # always a POST, even of an empty body (url_open would GET it)
         return self.opener.post(
-            self.base_url() + (url or self.url), data=body, headers=headers, timeout=timeout
+            self.base_url() + (url or self.url),
+            data=body,
+            headers=headers,
+            timeout=timeout,
         )
 
     def _deliver(
@@ -303,6 +306,11 @@ class TestWebhook(B2bWebhookCommon):
             [e["path"] for e in response.json()["errors"]], ["data.lines[1].sku"]
         )
         self.assertFalse(self._orders("WH-18"))
+        # both refusals are in the event log, with what could be read of them
+        events = self._events(reference="WH-18")
+        self.assertEqual(events.mapped("state"), ["failed", "failed"])
+        self.assertEqual(set(events.mapped("event_type")), {"request.created"})
+        self.assertIn("data.lines[1].sku", events[0].last_error)
 
     def test_unknown_event_type_answers_422(self):
         response = self._deliver("order.exploded", {"reference": "X"})
@@ -466,13 +474,17 @@ class TestWebhookArbitraryBodies(B2bWebhookCommon):
 
     def _check_answer(self, body):
         # signed with the addon's own signer: the reference library only signs text
-        headers = webhook_signature.sign_headers(self.secret, f"msg_{uuid.uuid4().hex}", body)
+        headers = webhook_signature.sign_headers(
+            self.secret, f"msg_{uuid.uuid4().hex}", body
+        )
         headers["Content-Type"] = "application/json"
         response = self._post(body, headers)
         self.assertLess(response.status_code, 500, response.text)
         if response.status_code >= 400:
             self.assertEqual(
-                response.headers["Content-Type"], PROBLEM, (body, response.status_code, response.text)
+                response.headers["Content-Type"],
+                PROBLEM,
+                (body, response.status_code, response.text),
             )
             self.assertEqual(response.json()["status"], response.status_code)
 

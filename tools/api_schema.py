@@ -54,7 +54,9 @@ REFERENCE_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": 128,
-    "description": "The retailer's reference of the request or order, unique per connection.",
+    "description": (
+        "The retailer's reference of the request or order, unique per connection."
+    ),
 }
 
 
@@ -85,7 +87,9 @@ SHIP_TO_SCHEMA = {
             "type": "string",
             "pattern": "^[A-Za-z]{2}$",
             "description": "ISO 3166-1 alpha-2 country code, such as FR.",
-            "x-pattern-message": "Use a two-letter ISO 3166-1 country code, such as FR.",
+            "x-pattern-message": (
+                "Use a two-letter ISO 3166-1 country code, such as FR."
+            ),
         },
         "email": _text(255, nullable=True),
         "phone": _text(64, nullable=True),
@@ -159,7 +163,9 @@ CANCEL_BODY_SCHEMA = {
 
 ENVELOPE_SCHEMA = {
     "type": "object",
-    "description": "A Standard Webhooks payload: the event type, when it happened, its data.",
+    "description": (
+        "A Standard Webhooks payload: the event type, when it happened, its data."
+    ),
     "properties": {
         "type": {"type": "string", "enum": INBOUND_EVENT_TYPES},
         "timestamp": _text(
@@ -321,8 +327,10 @@ ORDER_LIST_SCHEMA = {
         "orders": {"type": "array", "items": ORDER_SCHEMA},
         "next_cursor": {
             "type": ["string", "null"],
-            "description": "Pass as `cursor` to continue after the last order of this page; "
-            "keep it to ask later for what changed since.",
+            "description": (
+                "Pass as `cursor` to continue after the last order of this page; "
+                "keep it to ask later for what changed since."
+            ),
         },
         "has_more": {"type": "boolean"},
     },
@@ -385,19 +393,65 @@ WEBHOOK_RESULT_SCHEMA = {
     "required": ["status"],
 }
 
-OUTBOUND_DATA_SCHEMA = copy.deepcopy(ORDER_SCHEMA)
-OUTBOUND_DATA_SCHEMA["description"] = (
-    "The request or order as it stands after the event, in the form of GET /orders/{reference}."
-)
+# The data of shipment.confirmed and order.cancelled events, as the shipping
+# side builds them (sale.order._b2b_shipment_payload, _b2b_cancel_payload):
+# absent values are false there, not null.
+_TEXT_OR_FALSE = {"type": ["string", "boolean", "null"]}
+_SKU_QUANTITIES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "sku": _TEXT_OR_FALSE,
+            "retailer_sku": _TEXT_OR_FALSE,
+            "quantity": {"type": "number"},
+        },
+        "required": ["sku", "quantity"],
+    },
+}
 
 SHIPMENT_EVENT_DATA_SCHEMA = {
     "type": "object",
-    "description": "The shipment that left: what it holds and how to track it.",
+    "description": (
+        "One shipment of an order: what left, its tracking, what is to come."
+    ),
     "properties": {
-        "reference": _TEXT_OR_NULL,
-        "name": {"type": "string"},
+        "order": {"type": "string", "description": "The supplier's order number."},
+        "reference": _TEXT_OR_FALSE,
+        "connection": {"type": "string"},
+        "shipment": {"type": "integer", "description": "1 for the order's first."},
+        "fully_shipped": {"type": "boolean"},
+        "shipped_at": {"type": "string", "description": "UTC, YYYY-MM-DD HH:MM:SS."},
+        "carrier": _TEXT_OR_FALSE,
+        "shipping_service": _TEXT_OR_FALSE,
+        "shipping_cost": {"type": "number"},
+        "currency": {"type": "string"},
+        "tracking": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"reference": {"type": "string"}, "url": _TEXT_OR_FALSE},
+                "required": ["reference"],
+            },
+        },
+        "message": _TEXT_OR_FALSE,
+        "lines": _SKU_QUANTITIES,
+        "backorder": _SKU_QUANTITIES,
     },
-    "required": ["reference", "name"],
+    "required": ["order", "reference", "tracking", "lines"],
+}
+
+CANCELLED_EVENT_DATA_SCHEMA = {
+    "type": "object",
+    "description": "An order (not a request) was cancelled; what had shipped stays.",
+    "properties": {
+        "order": {"type": "string"},
+        "reference": _TEXT_OR_FALSE,
+        "connection": {"type": "string"},
+        "reason": _TEXT_OR_FALSE,
+        "shipped": _SKU_QUANTITIES,
+    },
+    "required": ["order", "reference", "reason"],
 }
 
 
@@ -489,7 +543,8 @@ def openapi_document(server_url=""):
             ("webhook-timestamp", "Unix seconds at which the message was signed."),
             (
                 "webhook-signature",
-                "Space-separated `v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>` signatures.",
+                "Space-separated `v1,<base64 HMAC-SHA256 of "
+                "{id}.{timestamp}.{body}>` signatures.",
             ),
         )
     ]
@@ -498,17 +553,23 @@ def openapi_document(server_url=""):
             "get": {
                 "summary": "Requests and orders changed in a period",
                 "description": (
-                    "Your company's requests and orders, oldest change first, paged by an "
-                    "opaque cursor on (last change, id): an order that changes while you page "
-                    "comes again later with its new content, none is skipped. Changes appear "
-                    "here a few seconds after they are made, once every transaction that "
+                    "Your company's requests and orders, oldest change first, paged "
+                    "by an "
+                    "opaque cursor on (last change, id): an order that changes while "
+                    "you page "
+                    "comes again later with its new content, none is skipped. "
+                    "Changes appear "
+                    "here a few seconds after they are made, once every transaction "
+                    "that "
                     "could still write an older change time has ended."
                 ),
                 "parameters": [
                     {
                         "name": "updated_after",
                         "in": "query",
-                        "description": "Only what changed at or after this time (RFC 3339).",
+                        "description": (
+                            "Only what changed at or after this time (RFC 3339)."
+                        ),
                         "schema": {"type": "string", "format": "date-time"},
                     },
                     {
@@ -581,7 +642,8 @@ def openapi_document(server_url=""):
         f"{API_PREFIX}/orders/{{reference}}/confirm": {
             "post": _action(
                 "Turn an answered request into an order",
-                "Quantities become the available ones; back-orders become their own lines.",
+                "Quantities become the available ones; back-orders become their own "
+                "lines.",
             )
         },
         f"{API_PREFIX}/orders/{{reference}}/reopen": {
@@ -606,7 +668,9 @@ def openapi_document(server_url=""):
         f"{API_PREFIX}/files": {
             "post": {
                 "summary": "Upload a CSV drop",
-                "description": "One CSV file per request or order, as for SFTP and e-mail drops.",
+                "description": (
+                    "One CSV file per request or order, as for SFTP and e-mail drops."
+                ),
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -640,8 +704,10 @@ def openapi_document(server_url=""):
             "post": {
                 "summary": "Deliver a webhook (Standard Webhooks)",
                 "description": (
-                    "Signed with the connection's `whsec_` secret. The same `webhook-id` "
-                    "delivered again gets the answer of the first delivery and creates nothing."
+                    "Signed with the connection's `whsec_` secret. The same "
+                    "`webhook-id` "
+                    "delivered again gets the answer of the first delivery and "
+                    "creates nothing."
                 ),
                 "security": [],
                 "parameters": [
@@ -692,16 +758,20 @@ def openapi_document(server_url=""):
     }
     webhooks = {}
     for event_type in OUTBOUND_EVENT_TYPES:
-        data_ref = (
-            "ShipmentEventData" if event_type == "shipment.confirmed" else "Order"
-        )
+        data_ref = {
+            "shipment.confirmed": "ShipmentEventData",
+            "order.cancelled": "CancelledEventData",
+        }.get(event_type, "Order")
         webhooks[event_type] = {
             "post": {
                 "summary": f"{event_type}, sent to your webhook URL",
                 "description": (
-                    "Signed the Standard Webhooks way with your connection's outbound secret. "
-                    "Answer with a 2xx status; anything else is retried after about 5 s, "
-                    "5 min, 30 min, 2 h, 5 h, 10 h and 10 h. 410 Gone stops the deliveries."
+                    "Signed the Standard Webhooks way with your connection's "
+                    "outbound secret. "
+                    "Answer with a 2xx status; anything else is retried after about "
+                    "5 s, "
+                    "5 min, 30 min, 2 h, 5 h, 10 h and 10 h. 410 Gone stops the "
+                    "deliveries."
                 ),
                 "parameters": webhook_headers,
                 "requestBody": {
@@ -725,13 +795,15 @@ def openapi_document(server_url=""):
             }
         }
     schemas["ShipmentEventData"] = copy.deepcopy(SHIPMENT_EVENT_DATA_SCHEMA)
+    schemas["CancelledEventData"] = copy.deepcopy(CANCELLED_EVENT_DATA_SCHEMA)
     document = {
         "openapi": "3.1.0",
         "info": {
             "title": "B2B Dropship retailer API",
             "version": "1.0.0",
             "description": (
-                "Send requests and orders, follow their answers and shipments. Authenticate "
+                "Send requests and orders, follow their answers and shipments. "
+                "Authenticate "
                 "with an API key of your portal user: `Authorization: Bearer <key>`."
             ),
         },

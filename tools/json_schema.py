@@ -74,7 +74,7 @@ def loads(body, max_depth=MAX_DEPTH):
         not UTF-8, not JSON, holds ``NaN`` or ``Infinity``, or is nested more
         than ``max_depth`` levels.
     """
-    if isinstance(body, (bytes, bytearray, memoryview)):
+    if isinstance(body, bytes | bytearray | memoryview):
         try:
             body = bytes(body).decode("utf-8")
         except UnicodeDecodeError as error:
@@ -175,7 +175,7 @@ def _validate(value, schema, path, errors):
         return
     if isinstance(value, str):
         _validate_string(value, schema, path, errors)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, int | float) and not isinstance(value, bool):
         _validate_number(value, schema, path, errors)
     elif isinstance(value, list):
         _validate_array(value, schema, path, errors)
@@ -201,7 +201,10 @@ def _validate_string(value, schema, path, errors):
         errors.append(
             {
                 "path": path,
-                "message": f"This field must be at most {schema['maxLength']} characters long.",
+                "message": (
+                    f"This field must be at most {schema['maxLength']} characters "
+                    "long."
+                ),
             }
         )
     if "pattern" in schema and not re.search(schema["pattern"], value):
@@ -227,7 +230,9 @@ def _validate_number(value, schema, path, errors):
         errors.append(
             {
                 "path": path,
-                "message": f"This field must be greater than {schema['exclusiveMinimum']}.",
+                "message": (
+                    f"This field must be greater than {schema['exclusiveMinimum']}."
+                ),
             }
         )
     if "maximum" in schema and value > schema["maximum"]:
@@ -241,7 +246,9 @@ def _validate_number(value, schema, path, errors):
         errors.append(
             {
                 "path": path,
-                "message": f"This field must be less than {schema['exclusiveMaximum']}.",
+                "message": (
+                    f"This field must be less than {schema['exclusiveMaximum']}."
+                ),
             }
         )
 

@@ -3,11 +3,10 @@
 import json
 
 import pytest
+from b2b_dropship_tools import api_schema
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import PointerToNowhere
-
-from b2b_dropship_tools import api_schema
 
 
 def test_openapi_document_is_valid_openapi_3_1():

@@ -5,11 +5,10 @@ import json
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from b2b_dropship_tools import api_schema
 from b2b_dropship_tools import json_schema as js
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 VALID_REQUEST = {
     "reference": "PO-1001",

@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Webhook deliveries per second on one Odoo worker, against a plain JSON-RPC create.
+
+    PGHOST=/tmp/mypg PGPORT=55432 PGUSER=odoo ODOO_PATH=/opt/odoo18 \\
+        python3 bench/bench_webhooks.py --db b2b_bench_webhooks
+
+An Odoo server is started for the run on a free loopback port with one worker
+(``--workers 1``, the default: one prefork worker process, requests served
+one at a time; ``--workers 0`` runs the threaded server, one process) and no
+cron thread. A bounded load generator then sends, from ``--clients`` threads
+with keep-alive connections, at most ``--count`` requests (stopping after
+``--max-seconds`` whatever the count), after ``--warmup`` requests that are not
+measured:
+
+1. webhooks: ``POST /b2b/v1/webhooks/<code>``, ``request.created`` with 3
+   lines, each with its own webhook-id and reference, signed by the PyPI
+   ``standardwebhooks`` library as a retailer would (the signing time counts
+   in the latency, as it would for the retailer);
+2. the same requests created without the channel: ``sale.order.create`` through
+   Odoo's ``/web/dataset/call_kw`` JSON-RPC route, as an internal user with a
+   session, with the same values ``_b2b_receive`` writes (retailer,
+   connection, request state, reference, ship-to contact, the 3 lines). What
+   it leaves out is what the channel adds: signature, body validation,
+   product and address look-ups, the event log and its idempotency.
+
+Every request ships to the same address, so both sides create the order and
+its lines only (the webhook finds the ship-to contact it created on the first
+delivery). Prints, for each, the requests sent, the errors (any status other
+than 200), deliveries per second over the measured phase and the latency
+percentiles, and writes them to bench/results/webhooks.json. The database is
+created on first use (bench/populate.py); the requests created stay, each run
+uses new references.
+"""
+
+import argparse
+import contextlib
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import populate  # noqa: E402
+import requests  # noqa: E402
+import standardwebhooks  # noqa: E402
+
+CODE = "webhookbench"
+USER_LOGIN = "webhook.bench@example.com"
+USER_PASSWORD = "webhook-bench-password"
+SKUS = ["WHB-CHAIR", "WHB-TABLE", "WHB-LAMP"]
+SHIP_TO = {
+    "name": "Bench Customer",
+    "street": "1 Bench Street",
+    "city": "Lyon",
+    "zip": "69002",
+    "country_code": "FR",
+    "email": "customer@bench.example",
+}
+RESULTS = Path(__file__).resolve().parent / "results" / "webhooks.json"
+
+
+def say(message):
+    print(f"[bench] {message}", flush=True)
+
+
+def setup(env):
+    """The connection, its products and the internal user of the comparison."""
+    products = env["product.product"].search([("default_code", "in", SKUS)])
+    for sku in set(SKUS) - set(products.mapped("default_code")):
+        env["product.product"].create(
+            {
+                "name": f"Bench {sku}",
+                "default_code": sku,
+                "list_price": 20.0,
+                "sale_ok": True,
+            }
+        )
+    connection = env["b2b.connection"].search([("code", "=", CODE)], limit=1)
+    if not connection:
+        retailer = env["res.partner"].create(
+            {
+                "name": "Webhook Bench Retail",
+                "is_company": True,
+                "email": "orders@webhook-bench.example",
+            }
+        )
+        connection = env["b2b.connection"].create(
+            {
+                "name": "Webhook Bench Retail",
+                "code": CODE,
+                "partner_id": retailer.id,
+                "state": "connected",
+            }
+        )
+    user = env["res.users"].search([("login", "=", USER_LOGIN)], limit=1)
+    if not user:
+        user = env["res.users"].create(
+            {
+                "name": "Webhook Bench",
+                "login": USER_LOGIN,
+                "groups_id": [(6, 0, [env.ref("b2b_dropship.group_b2b_user").id])],
+            }
+        )
+    user.password = USER_PASSWORD
+    # the ship-to contact both sides use (the webhook finds this one)
+    country = env.ref("base.fr")
+    ship_to = env["res.partner"].search(
+        [
+            ("parent_id", "=", connection.partner_id.id),
+            ("type", "=", "delivery"),
+            ("name", "=", SHIP_TO["name"]),
+        ],
+        limit=1,
+    )
+    if not ship_to:
+        ship_to = env["res.partner"].create(
+            {
+                "parent_id": connection.partner_id.id,
+                "type": "delivery",
+                "name": SHIP_TO["name"],
+                "street": SHIP_TO["street"],
+                "city": SHIP_TO["city"],
+                "zip": SHIP_TO["zip"],
+                "country_id": country.id,
+                "email": SHIP_TO["email"],
+                "lang": connection.lang,
+            }
+        )
+    products = env["product.product"].search([("default_code", "in", SKUS)])
+    return {
+        "secret": connection.webhook_secret,
+        "connection_id": connection.id,
+        "retailer_id": connection.partner_id.id,
+        "ship_to_id": ship_to.id,
+        "product_ids": {product.default_code: product.id for product in products},
+    }
+
+
+@contextlib.contextmanager
+def odoo_server(args, port):
+    odoo_path = populate._odoo_path(args.odoo_path)
+    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
+    cmd = [
+        *launcher,
+        *populate._db_args(args.db_host, args.db_port, args.db_user),
+        f"--addons-path={populate._addons_path(odoo_path)}",
+        "-d",
+        args.db,
+        f"--db-filter=^{args.db}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--max-cron-threads=0",
+        f"--workers={args.workers}",
+        "--log-level=warn",
+    ]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/web/health", timeout=2
+                ):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Odoo HTTP server did not start") from None
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request_data(reference):
+    return {
+        "reference": reference,
+        "ship_to": SHIP_TO,
+        "lines": [
+            {"sku": SKUS[0], "quantity": 2},
+            {"sku": SKUS[1], "quantity": 1},
+            {"sku": SKUS[2], "quantity": 4},
+        ],
+        "note": "Benchmark",
+    }
+
+
+class WebhookClient:
+    def __init__(self, base_url, context):
+        self.session = requests.Session()
+        self.url = f"{base_url}/b2b/v1/webhooks/{CODE}"
+        self.signer = standardwebhooks.Webhook(context["secret"])
+
+    def send(self, reference):
+        body = json.dumps({"type": "request.created", "data": request_data(reference)})
+        msg_id = f"msg_{uuid.uuid4().hex}"
+        now = datetime.now(tz=timezone.utc)
+        headers = {
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self.signer.sign(msg_id, now, body),
+            "Content-Type": "application/json",
+        }
+        response = self.session.post(
+            self.url, data=body.encode(), headers=headers, timeout=30
+        )
+        return (
+            response.status_code == 200
+            and response.json().get("reference") == reference
+        )
+
+
+class JsonRpcClient:
+    def __init__(self, base_url, context, db):
+        self.session = requests.Session()
+        self.base_url = base_url
+        self.context = context
+        response = self.session.post(
+            f"{base_url}/web/session/authenticate",
+            json={
+                "jsonrpc": "2.0",
+                "params": {"db": db, "login": USER_LOGIN, "password": USER_PASSWORD},
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        if response.json().get("error"):
+            raise RuntimeError(f"cannot log in: {response.json()['error']}")
+
+    def send(self, reference):
+        ids = self.context["product_ids"]
+        values = {
+            "partner_id": self.context["retailer_id"],
+            "partner_shipping_id": self.context["ship_to_id"],
+            "b2b_connection_id": self.context["connection_id"],
+            "b2b_state": "request",
+            "client_order_ref": reference,
+            "b2b_note": "Benchmark",
+            "order_line": [
+                [0, 0, {"product_id": ids[SKUS[0]], "product_uom_qty": 2}],
+                [0, 0, {"product_id": ids[SKUS[1]], "product_uom_qty": 1}],
+                [0, 0, {"product_id": ids[SKUS[2]], "product_uom_qty": 4}],
+            ],
+        }
+        response = self.session.post(
+            f"{self.base_url}/web/dataset/call_kw/sale.order/create",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {
+                    "model": "sale.order",
+                    "method": "create",
+                    "args": [values],
+                    "kwargs": {},
+                },
+            },
+            timeout=30,
+        )
+        return response.status_code == 200 and isinstance(
+            response.json().get("result"), int
+        )
+
+
+def run_load(make_client, prefix, args):
+    """Send at most ``args.count`` requests from ``args.clients`` threads."""
+    counter = itertools.count()
+    lock = threading.Lock()
+    latencies, errors = [], [0]
+    stop_at = [None]
+
+    def worker(client, limit, record):
+        while True:
+            with lock:
+                index = next(counter)
+            if index >= limit or (stop_at[0] and time.monotonic() > stop_at[0]):
+                return
+            started = time.perf_counter()
+            try:
+                ok = client.send(f"{prefix}-{index}")
+            except requests.RequestException:
+                ok = False
+            elapsed = time.perf_counter() - started
+            if record:
+                with lock:
+                    latencies.append(elapsed)
+                    if not ok:
+                        errors[0] += 1
+
+    clients = [make_client() for _ in range(args.clients)]
+    # warm-up, not measured
+    threads = [
+        threading.Thread(target=worker, args=(client, args.warmup, False))
+        for client in clients
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counter = itertools.count(args.warmup)
+    limit = args.warmup + args.count
+    stop_at[0] = time.monotonic() + args.max_seconds
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=worker, args=(client, limit, True))
+        for client in clients
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+
+    def percentile(p):
+        return (
+            latencies[
+                min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))
+            ]
+            * 1000
+        )
+
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "seconds": round(wall, 2),
+        "per_second": round((len(latencies) - errors[0]) / wall, 1),
+        "p50_ms": round(percentile(50), 1),
+        "p95_ms": round(percentile(95), 1),
+        "p99_ms": round(percentile(99), 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="b2b_bench_webhooks")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Odoo --workers (0: threaded server)"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="concurrent client threads"
+    )
+    parser.add_argument(
+        "--count", type=int, default=1000, help="measured requests per side, at most"
+    )
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--max-seconds", type=float, default=120.0, dest="max_seconds")
+    parser.add_argument("--odoo-path")
+    parser.add_argument("--db-host")
+    parser.add_argument("--db-port")
+    parser.add_argument("--db-user")
+    args = parser.parse_args()
+
+    populate.ensure_database(
+        args.db,
+        odoo_path=args.odoo_path,
+        db_host=args.db_host,
+        db_port=args.db_port,
+        db_user=args.db_user,
+    )
+    with populate.odoo_env(
+        args.db, args.odoo_path, args.db_host, args.db_port, args.db_user
+    ) as env:
+        context = setup(env)
+    run = uuid.uuid4().hex[:6]
+    load_before = [round(value, 2) for value in os.getloadavg()]
+    say(f"load average before the run: {load_before} ({os.cpu_count()} CPUs)")
+    port = free_port()
+    say(
+        f"Odoo on 127.0.0.1:{port} with --workers={args.workers}; {args.clients} "
+        "clients, "
+        f"{args.count} requests per side (after {args.warmup} of warm-up), "
+        f"{args.max_seconds:.0f} s at most"
+    )
+    with odoo_server(args, port) as base_url:
+        webhooks = run_load(
+            lambda: WebhookClient(base_url, context), f"WHB-{run}", args
+        )
+        say(f"webhooks:      {json.dumps(webhooks)}")
+        plain = run_load(
+            lambda: JsonRpcClient(base_url, context, args.db), f"RPC-{run}", args
+        )
+        say(f"plain JSON-RPC: {json.dumps(plain)}")
+    result = {
+        "date": datetime.now(tz=timezone.utc).isoformat(timespec="seconds"),
+        "workers": args.workers,
+        "clients": args.clients,
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
+        "webhooks": webhooks,
+        "json_rpc_create": plain,
+        "overhead_per_request_ms": round(webhooks["mean_ms"] - plain["mean_ms"], 1),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    say(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
