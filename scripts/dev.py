@@ -995,9 +995,14 @@ def run_pure_tier(expected):
                 else:
                     result.passed += 1
             junit.unlink()
-        if rc not in (0, 1) or (rc == 1 and result.failed == failed_before):
+        if rc and result.failed == failed_before:
             result.problems.append(f"pytest {path} exited with code {rc}")
             result.failed += 1
+        elif rc not in (0, 1):
+            result.problems.append(
+                f"pytest {path} stopped early (exit code {rc}): "
+                "the rest of it did not run"
+            )
     if unexpected:
         result.problems.append(
             "skipped without being listed in tests/expected_skips.txt: "
