@@ -74,6 +74,7 @@ class B2bCustomerPortal(portal.CustomerPortal):
             b2b_connection=connection.sudo(),
             b2b_is_admin=self._b2b_is_admin(),
             b2b_has_files="b2b.file.drop" in request.env,
+            b2b_has_events="b2b.event" in request.env,
         )
         result.update(values)
         return result
@@ -840,6 +841,63 @@ class B2bCustomerPortal(portal.CustomerPortal):
             drop_sudo, field, filename=filename, mimetype="text/csv"
         )
         return stream.get_response(as_attachment=True)
+
+    # Events ---------------------------------------------------------------
+
+    @http.route(
+        ["/my/b2b/events", "/my/b2b/events/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_b2b_events(self, page=1, filterby=None, **kw):
+        """The channel events (webhooks received, events sent) of the connection."""
+        if not self._b2b_connections():
+            return request.redirect("/my/b2b/connection")
+        if "b2b.event" not in request.env:
+            raise NotFound()
+        filters = {
+            "all": {"label": _("All"), "domain": []},
+            "inbound": {
+                "label": _("Received"),
+                "domain": [("direction", "=", "inbound")],
+            },
+            "outbound": {
+                "label": _("Sent"),
+                "domain": [("direction", "=", "outbound")],
+            },
+            "failed": {
+                "label": _("Failed"),
+                "domain": [("state", "in", ("failed", "abandoned"))],
+            },
+        }
+        filterby = filterby if filterby in filters else "all"
+        Event = request.env["b2b.event"]
+        domain = expression.AND(
+            [
+                [("connection_id", "in", self._b2b_connections().ids)],
+                filters[filterby]["domain"],
+            ]
+        )
+        pager = portal_pager(
+            url="/my/b2b/events",
+            url_args={"filterby": filterby},
+            total=Event.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        events = Event.search(
+            domain, order="id desc", limit=self._items_per_page, offset=pager["offset"]
+        )
+        values = self._b2b_values(
+            "b2b_events",
+            events=events,
+            pager=pager,
+            default_url="/my/b2b/events",
+            searchbar_filters=OrderedDict(filters),
+            filterby=filterby,
+        )
+        return request.render("b2b_dropship.portal_b2b_events", values)
 
     # Connection -------------------------------------------------------------
 

@@ -112,17 +112,22 @@ class B2bConnection(models.Model):
         string="Responsible",
         domain="[('share', '=', False)]",
         tracking=True,
-        help="Receives the review activities of this connection. Empty: the B2B managers.",
+        help="Receives the review activities of this connection. "
+        "Empty: the B2B managers.",
     )
     invited_partner_id = fields.Many2one(
         "res.partner", string="Invited Contact", readonly=True, copy=False
     )
     invitation_message = fields.Text(
-        string="Invitation Message", copy=False,
+        string="Invitation Message",
+        copy=False,
         help="The personal message of the invitation e-mail.",
     )
     requested_by_id = fields.Many2one(
-        "res.users", string="Requested By", readonly=True, copy=False,
+        "res.users",
+        string="Requested By",
+        readonly=True,
+        copy=False,
         help="The retailer's portal user who asked to connect.",
     )
     refuse_reason = fields.Text(string="Refusal Reason", readonly=True, copy=False)
@@ -137,9 +142,13 @@ class B2bConnection(models.Model):
     terms_accepted_by_id = fields.Many2one(
         "res.users", string="Terms Accepted By", readonly=True, copy=False
     )
-    terms_accepted_at = fields.Datetime(string="Terms Accepted On", readonly=True, copy=False)
+    terms_accepted_at = fields.Datetime(
+        string="Terms Accepted On", readonly=True, copy=False
+    )
     summary_sent_for = fields.Date(
-        string="Last Monthly Summary", readonly=True, copy=False,
+        string="Last Monthly Summary",
+        readonly=True,
+        copy=False,
         help="The month covered by the last monthly summary sent to the retailer.",
     )
 
@@ -604,11 +613,15 @@ class B2bConnection(models.Model):
         """
         partner = user.partner_id.commercial_partner_id
         connection = self.search(
-            [("partner_id", "=", partner.id), ("company_id", "=", self.env.company.id)], limit=1
+            [("partner_id", "=", partner.id), ("company_id", "=", self.env.company.id)],
+            limit=1,
         )
         if connection and connection.state not in ("refused", "invited"):
             raise UserError(
-                _("Your company is already connected or waiting for the supplier's review.")
+                _(
+                    "Your company is already connected or waiting for the supplier's "
+                    "review."
+                )
             )
         if not connection:
             connection = self.create(
@@ -625,7 +638,8 @@ class B2bConnection(models.Model):
         else:
             connection.write({"requested_by_id": user.id, "refuse_reason": False})
         if not self.env["res.users"].search_count(
-            [("partner_id", "child_of", partner.id), ("b2b_is_admin", "=", True)], limit=1
+            [("partner_id", "child_of", partner.id), ("b2b_is_admin", "=", True)],
+            limit=1,
         ):
             user.b2b_is_admin = True
         connection._b2b_connect(user, terms_accepted=terms_accepted)
@@ -645,7 +659,8 @@ class B2bConnection(models.Model):
             if connection.effective_terms_url:
                 connection.message_post(
                     body=_(
-                        "%(name)s signed up and has yet to accept the terms of service.",
+                        "%(name)s signed up and has yet to accept the terms of "
+                        "service.",
                         name=partner.name,
                     ),
                     subtype_xmlid="mail.mt_note",
@@ -655,17 +670,22 @@ class B2bConnection(models.Model):
         return connections
 
     def _b2b_connect(self, user, terms_accepted=False):
-        """The retailer connects: with instant ordering at once, otherwise for review."""
+        """The retailer connects: at once with instant ordering, else for review."""
         self.ensure_one()
         if self.state not in ("invited", "refused"):
             raise UserError(
-                _("%(name)s is already connected or waiting for a review.", name=self.name)
+                _(
+                    "%(name)s is already connected or waiting for a review.",
+                    name=self.name,
+                )
             )
         terms_url = self.effective_terms_url
         values = {}
         if terms_url:
             if not terms_accepted:
-                raise UserError(_("Please confirm that you have read the terms of service."))
+                raise UserError(
+                    _("Please confirm that you have read the terms of service.")
+                )
             values.update(
                 terms_accepted_url=terms_url,
                 terms_accepted_by_id=user.id,
@@ -725,12 +745,15 @@ class B2bConnection(models.Model):
     def _b2b_notify_retailer(self, event):
         """E-mail the retailer about its connection (accepted, refused)."""
         template = self.env.ref(
-            f"b2b_dropship.mail_template_b2b_connection_{event}", raise_if_not_found=False
+            f"b2b_dropship.mail_template_b2b_connection_{event}",
+            raise_if_not_found=False,
         )
         if not template:
             return
         for connection in self:
-            connection.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            connection.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
 
     def _b2b_invitation_url(self):
         """The signup link of the invited contact, landing on the connection page."""
@@ -739,13 +762,6 @@ class B2bConnection(models.Model):
         if any(partner.user_ids.mapped("login_date")):
             return f"{self.get_base_url()}/web/login?redirect=/my/b2b/connection"
         return partner._get_signup_url_for_action(url="/my/b2b/connection")[partner.id]
-
-    def _b2b_portal_admins(self):
-        """The retailer's portal administrators."""
-        self.ensure_one()
-        return self.env["res.users"].sudo().search(
-            [("partner_id", "child_of", self.partner_id.id), ("b2b_is_admin", "=", True)]
-        )
 
     # Monthly summary -------------------------------------------------------
 
@@ -793,7 +809,8 @@ class B2bConnection(models.Model):
             order="b2b_cancelled_at, id",
         )
         late = shipped.filtered(
-            lambda order: order.b2b_ship_deadline and order.b2b_shipped_at > order.b2b_ship_deadline
+            lambda order: order.b2b_ship_deadline
+            and order.b2b_shipped_at > order.b2b_ship_deadline
         ) | Order.search(
             base
             + [
@@ -814,7 +831,9 @@ class B2bConnection(models.Model):
         """First day of the month the next summary covers (the previous month)."""
         self.ensure_one()
         start = self._b2b_month_bounds(now)[0]
-        return pytz.utc.localize(start).astimezone(pytz.timezone(self.tz or "UTC")).date()
+        return (
+            pytz.utc.localize(start).astimezone(pytz.timezone(self.tz or "UTC")).date()
+        )
 
     @api.model
     def _cron_monthly_summary(self, batch_size=100):
@@ -825,13 +844,16 @@ class B2bConnection(models.Model):
         """
         template = self.env.ref("b2b_dropship.mail_template_b2b_monthly_summary")
         todo = self.search([("state", "=", "connected")]).filtered(
-            lambda connection: connection.summary_sent_for != connection._b2b_summary_month()
+            lambda connection: connection.summary_sent_for
+            != connection._b2b_summary_month()
         )
         done = 0
         for start in range(0, len(todo), batch_size):
-            batch = todo[start:start + batch_size]
+            batch = todo[start : start + batch_size]
             for connection in batch:
-                connection.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+                connection.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
                 connection.summary_sent_for = connection._b2b_summary_month()
             done += len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(todo) - done)
@@ -843,7 +865,10 @@ class B2bConnection(models.Model):
         for connection in self:
             if connection.state != "invited" or not connection.invited_partner_id:
                 raise UserError(
-                    _("%(name)s has no pending invitation.", name=connection.display_name)
+                    _(
+                        "%(name)s has no pending invitation.",
+                        name=connection.display_name,
+                    )
                 )
             portal_wizard = (
                 self.env["portal.wizard"]
@@ -851,7 +876,9 @@ class B2bConnection(models.Model):
                 .with_context(active_ids=[], active_id=False, active_model=False)
                 .create(
                     {
-                        "partner_ids": [fields.Command.link(connection.invited_partner_id.id)],
+                        "partner_ids": [
+                            fields.Command.link(connection.invited_partner_id.id)
+                        ],
                         "welcome_message": connection.invitation_message,
                     }
                 )

@@ -215,9 +215,11 @@ class SaleOrder(models.Model):
         tracking link."""
         self.ensure_one()
         parcels = []
-        pickings = self._b2b_customer_pickings().filtered(
-            lambda picking: picking.state == "done"
-        ).sorted(lambda picking: (picking.date_done, picking.id))
+        pickings = (
+            self._b2b_customer_pickings()
+            .filtered(lambda picking: picking.state == "done")
+            .sorted(lambda picking: (picking.date_done, picking.id))
+        )
         for picking in pickings:
             carrier = picking.carrier_id
             for reference in picking._b2b_tracking_refs():
@@ -225,7 +227,9 @@ class SaleOrder(models.Model):
                     {
                         "picking": picking,
                         "reference": reference,
-                        "url": carrier._b2b_tracking_link(reference) if carrier else False,
+                        "url": carrier._b2b_tracking_link(reference)
+                        if carrier
+                        else False,
                         "date": picking.date_done,
                     }
                 )
@@ -278,14 +282,18 @@ class SaleOrder(models.Model):
                     "done": True,
                 }
             )
-        shipments = self._b2b_customer_pickings().filtered(
-            lambda picking: picking.state == "done"
-        ).sorted(lambda picking: (picking.date_done, picking.id))
+        shipments = (
+            self._b2b_customer_pickings()
+            .filtered(lambda picking: picking.state == "done")
+            .sorted(lambda picking: (picking.date_done, picking.id))
+        )
         for picking in shipments:
             steps.append(
                 {
                     "key": "shipped",
-                    "label": _("Shipped") if self.b2b_shipped_at else _("Partly shipped"),
+                    "label": _("Shipped")
+                    if self.b2b_shipped_at
+                    else _("Partly shipped"),
                     "date": picking.date_done,
                     "detail": picking.carrier_tracking_ref or False,
                     "done": True,
@@ -313,7 +321,9 @@ class SaleOrder(models.Model):
             )
         upcoming = {
             "request": [("answered", _("Answer expected"), self.b2b_remaining_time)],
-            "expired": [("answered", _("Expired without answer"), self.b2b_remaining_time)],
+            "expired": [
+                ("answered", _("Expired without answer"), self.b2b_remaining_time)
+            ],
             "answered": [("ordered", _("Turn into an order"), False)],
             "order": [("shipped", _("To be shipped"), self.b2b_remaining_time)],
         }.get(self.b2b_state, [])
@@ -333,7 +343,8 @@ class SaleOrder(models.Model):
         """E-mail the supplier (salesperson, else the company) about the retailer's
         action, whatever their notification preferences."""
         template = self.env.ref(
-            f"b2b_dropship.mail_template_sale_b2b_supplier_{event}", raise_if_not_found=False
+            f"b2b_dropship.mail_template_sale_b2b_supplier_{event}",
+            raise_if_not_found=False,
         )
         if not template:
             return

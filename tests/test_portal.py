@@ -70,6 +70,42 @@ class TestPortalAccess(B2bPortalCommon):
                             response.text,
                         )
 
+    def test_every_page_of_the_portal_shows_the_users_own_company(self):
+        for connection, tag in ((self.connection, "A"), (self.connection_b, "B")):
+            self.env["b2b.event"].create(
+                {
+                    "direction": "outbound",
+                    "connection_id": connection.id,
+                    "event_type": "request.answered",
+                    "idempotency_key": f"evt-{tag}",
+                    "state": "failed",
+                    "reference": f"{tag}-ANSWERED",
+                    "last_error": f"Endpoint of {tag} answered 500",
+                }
+            )
+        pages = (
+            "/my/b2b/requests/new",
+            "/my/b2b/connection",
+            "/my/b2b/files",
+            "/my/b2b/events",
+        )
+        for user, own, other, _admin in self._people():
+            tag, other_tag = (
+                own["open"].client_order_ref[0],
+                other["open"].client_order_ref[0],
+            )
+            self._login(user)
+            for url in pages:
+                with self.subTest(user=user.login, url=url):
+                    response = self._get(url)
+                    self.assertEqual(response.status_code, 200)
+                    self.assertNotIn(
+                        other["open"].b2b_connection_id.code, response.text
+                    )
+            events = self._get("/my/b2b/events").text
+            self.assertIn(f"Endpoint of {tag} answered 500", events)
+            self.assertNotIn(f"Endpoint of {other_tag} answered 500", events)
+
     def test_detail_pages_and_downloads_of_the_other_retailer_are_refused(self):
         has_slip = bool(self.env.ref(PACKING_SLIP, raise_if_not_found=False))
         for user, own, other, _admin in self._people():
