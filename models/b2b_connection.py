@@ -119,7 +119,6 @@ class B2bConnection(models.Model):
         "res.partner", string="Invited Contact", readonly=True, copy=False
     )
     invitation_message = fields.Text(
-        string="Invitation Message",
         copy=False,
         help="The personal message of the invitation e-mail.",
     )

@@ -5,7 +5,7 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     b2b_instant_ordering = fields.Boolean(
-        string="B2B Instant Ordering",
+        string="Instant Ordering for Retailers",
         help="New retailer connections are accepted at once and may send firm orders "
         "directly. Off: they wait in the review queue.",
     )

@@ -5,7 +5,9 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     b2b_instant_ordering = fields.Boolean(
-        related="company_id.b2b_instant_ordering", readonly=False
+        string="Instant Ordering",
+        related="company_id.b2b_instant_ordering",
+        readonly=False,
     )
     b2b_terms_url = fields.Char(related="company_id.b2b_terms_url", readonly=False)
     b2b_late_shipment_emails = fields.Char(

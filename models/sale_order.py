@@ -40,10 +40,11 @@ class SaleOrder(models.Model):
 
     @api.depends("b2b_connection_id", "b2b_state", "b2b_ship_deadline")
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for order in self.filtered("b2b_connection_id"):
             kind = "orders" if order._b2b_is_order() else "requests"
             order.access_url = f"/my/b2b/{kind}/{order.id}"
+        return result
 
     def init(self):
         super().init()
