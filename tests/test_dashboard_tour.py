@@ -29,7 +29,11 @@ class DashboardTourCommon(B2bCommon, HttpCase):
         )
         cls.late_order = cls._create_request(ref="TOUR-LATE", name="SO-TOUR-LATE")
         cls.late_order.write(
-            {"b2b_state": "order", "b2b_ship_deadline": now - timedelta(hours=2)}
+            {
+                "b2b_state": "order",
+                "b2b_ship_deadline": now - timedelta(hours=2),
+                "b2b_slip_printed": True,
+            }
         )
 
 

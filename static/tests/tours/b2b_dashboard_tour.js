@@ -26,6 +26,10 @@ registry.category("web_tour.tours").add("b2b_dashboard_tour", {
         { trigger: ".o_b2b_widget_reset", run: "click" },
         { trigger: `${LATER}:not(:has(.o_b2b_widget_unread))` },
         { trigger: ".o_b2b_menu_badge:contains(/^2$/)" },
+        // "Print all" on the orders to ship (every slip is printed already: it says so)
+        { trigger: `${TO_SHIP} .o_b2b_widget_menu`, run: "click" },
+        { trigger: ".o_b2b_widget_print_all", run: "click" },
+        { trigger: ".o_notification:contains(packing slip)" },
         // the reference opens the order itself
         { trigger: `${LATE} .o_b2b_record_link:contains(SO-TOUR-LATE)`, run: "click" },
         { trigger: ".o_form_view .o_breadcrumb:contains(SO-TOUR-LATE)" },
