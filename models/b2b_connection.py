@@ -654,6 +654,8 @@ class B2bConnection(models.Model):
             [("invited_partner_id", "=", partner.id), ("state", "=", "invited")]
         )
         user = partner.user_ids[:1]
+        if not user:
+            return connections
         for connection in connections:
             if connection.effective_terms_url:
                 connection.message_post(
@@ -665,7 +667,8 @@ class B2bConnection(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
                 continue
-            connection._b2b_connect(user)
+            # Acts as the new user: the supplier reads who connected.
+            connection.with_user(user).sudo()._b2b_connect(user)
         return connections
 
     def _b2b_connect(self, user, terms_accepted=False):
