@@ -8,9 +8,10 @@ An Odoo server is started for the run on a free loopback port with one worker
 (``--workers 1``, the default: one prefork worker process, requests served
 one at a time; ``--workers 0`` runs the threaded server, one process) and no
 cron thread. A bounded load generator then sends, from ``--clients`` threads
-with keep-alive connections, at most ``--count`` requests (stopping after
-``--max-seconds`` whatever the count), after ``--warmup`` requests that are not
-measured:
+with keep-alive connections, ``--count`` requests of each kind below (after
+``--warmup`` requests of each that are not measured), in ``--rounds``
+alternating rounds so that both kinds meet the same machine, and stops after
+``--max-seconds`` whatever is left:
 
 1. webhooks: ``POST /b2b/v1/webhooks/<code>``, ``request.created`` with 3
    lines, each with its own webhook-id and reference, signed by the PyPI
@@ -278,75 +279,85 @@ class JsonRpcClient:
         )
 
 
-def run_load(make_client, prefix, args):
-    """Send at most ``args.count`` requests from ``args.clients`` threads."""
-    counter = itertools.count()
-    lock = threading.Lock()
-    latencies, errors = [], [0]
-    stop_at = [None]
+class Side:
+    """One kind of request: its clients, and what was measured of it."""
 
-    def worker(client, limit, record):
-        while True:
-            with lock:
-                index = next(counter)
-            if index >= limit or (stop_at[0] and time.monotonic() > stop_at[0]):
-                return
-            started = time.perf_counter()
-            try:
-                ok = client.send(f"{prefix}-{index}")
-            except requests.RequestException:
-                ok = False
-            elapsed = time.perf_counter() - started
-            if record:
+    def __init__(self, name, make_client, prefix, clients):
+        self.name = name
+        self.prefix = prefix
+        self.clients = [make_client() for _ in range(clients)]
+        self.sent = itertools.count()
+        self.latencies = []
+        self.errors = 0
+        self.seconds = 0.0
+
+    def run(self, count, deadline, record=True):
+        """Send ``count`` requests from every client thread at once, stopping
+        at ``deadline`` (time.monotonic) whatever is left."""
+        lock = threading.Lock()
+        left = [count]
+
+        def worker(client):
+            while True:
                 with lock:
-                    latencies.append(elapsed)
-                    if not ok:
-                        errors[0] += 1
+                    if left[0] <= 0 or time.monotonic() > deadline:
+                        return
+                    left[0] -= 1
+                    reference = f"{self.prefix}-{next(self.sent)}"
+                started = time.perf_counter()
+                try:
+                    ok = client.send(reference)
+                except requests.RequestException:
+                    ok = False
+                elapsed = time.perf_counter() - started
+                if record:
+                    with lock:
+                        self.latencies.append(elapsed)
+                        self.errors += not ok
 
-    clients = [make_client() for _ in range(args.clients)]
-    # warm-up, not measured
-    threads = [
-        threading.Thread(target=worker, args=(client, args.warmup, False))
-        for client in clients
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    counter = itertools.count(args.warmup)
-    limit = args.warmup + args.count
-    stop_at[0] = time.monotonic() + args.max_seconds
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=worker, args=(client, limit, True))
-        for client in clients
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    latencies.sort()
+        threads = [
+            threading.Thread(target=worker, args=(client,)) for client in self.clients
+        ]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if record:
+            self.seconds += time.perf_counter() - started
 
-    def percentile(p):
-        return (
-            latencies[
-                min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))
-            ]
-            * 1000
-        )
+    def figures(self):
+        latencies = sorted(self.latencies)
 
-    return {
-        "requests": len(latencies),
-        "errors": errors[0],
-        "seconds": round(wall, 2),
-        "per_second": round((len(latencies) - errors[0]) / wall, 1),
-        "p50_ms": round(percentile(50), 1),
-        "p95_ms": round(percentile(95), 1),
-        "p99_ms": round(percentile(99), 1),
-        "max_ms": round(latencies[-1] * 1000, 1),
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
-    }
+        def percentile(p):
+            index = min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))
+            return round(latencies[index] * 1000, 1)
+
+        return {
+            "requests": len(latencies),
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "per_second": round((len(latencies) - self.errors) / self.seconds, 1),
+            "p50_ms": percentile(50),
+            "p95_ms": percentile(95),
+            "p99_ms": percentile(99),
+            "max_ms": round(latencies[-1] * 1000, 1),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
+        }
+
+
+def run_load(sides, args):
+    """Warm each side up, then measure them in alternating rounds, so that
+    both meet the same machine (other work on a shared machine comes and
+    goes during a run)."""
+    for side in sides:
+        side.run(args.warmup, time.monotonic() + args.max_seconds, record=False)
+    per_round = max(1, args.count // args.rounds)
+    deadline = time.monotonic() + args.max_seconds
+    for _round in range(args.rounds):
+        for side in sides:
+            side.run(per_round, deadline)
+    return [side.figures() for side in sides]
 
 
 def main():
@@ -362,6 +373,9 @@ def main():
         "--count", type=int, default=1000, help="measured requests per side, at most"
     )
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="alternating rounds of each side"
+    )
     parser.add_argument("--max-seconds", type=float, default=120.0, dest="max_seconds")
     parser.add_argument("--odoo-path")
     parser.add_argument("--db-host")
@@ -388,17 +402,28 @@ def main():
         f"Odoo on 127.0.0.1:{port} with --workers={args.workers}; {args.clients} "
         "clients, "
         f"{args.count} requests per side (after {args.warmup} of warm-up), "
-        f"{args.max_seconds:.0f} s at most"
+        f"{args.max_seconds:.0f} s at most for both"
     )
     with odoo_server(args, port) as base_url:
-        webhooks = run_load(
-            lambda: WebhookClient(base_url, context), f"WHB-{run}", args
+        webhooks, plain = run_load(
+            [
+                Side(
+                    "webhooks",
+                    lambda: WebhookClient(base_url, context),
+                    f"WHB-{run}",
+                    args.clients,
+                ),
+                Side(
+                    "JSON-RPC",
+                    lambda: JsonRpcClient(base_url, context, args.db),
+                    f"RPC-{run}",
+                    args.clients,
+                ),
+            ],
+            args,
         )
-        say(f"webhooks:      {json.dumps(webhooks)}")
-        plain = run_load(
-            lambda: JsonRpcClient(base_url, context, args.db), f"RPC-{run}", args
-        )
-        say(f"plain JSON-RPC: {json.dumps(plain)}")
+    say(f"webhooks:       {json.dumps(webhooks)}")
+    say(f"plain JSON-RPC: {json.dumps(plain)}")
     result = {
         "date": datetime.now(tz=timezone.utc).isoformat(timespec="seconds"),
         "workers": args.workers,

@@ -29,7 +29,6 @@ class B2bHttpChannelMixin(models.AbstractModel):
     _description = "B2B HTTP Channels"
 
     webhook_secret = fields.Char(
-        string="Webhook Secret",
         groups="b2b_dropship.group_b2b_manager",
         copy=False,
         readonly=True,
