@@ -13,7 +13,9 @@ class B2bInputError(UserError):
         self.errors = list(errors)
         super().__init__(
             "\n".join(
-                f"{error['path']}: {error['message']}" if error.get("path") else error["message"]
+                f"{error['path']}: {error['message']}"
+                if error.get("path")
+                else error["message"]
                 for error in self.errors
             )
         )

@@ -17,7 +17,14 @@ be run again.
 import argparse
 import time
 
-from populate import OVERDUE_PREFIX, ensure_database, odoo_env, populate, reset_overdue, say
+from populate import (
+    OVERDUE_PREFIX,
+    ensure_database,
+    odoo_env,
+    populate,
+    reset_overdue,
+    say,
+)
 
 
 def _overdue_domain(env):
@@ -81,7 +88,8 @@ def main(argv=None):
         total = env["sale.order"].search_count([])
         env.cr.execute(
             "EXPLAIN SELECT id FROM sale_order WHERE b2b_state = 'request' "
-            "AND b2b_answer_deadline < now() at time zone 'UTC' ORDER BY b2b_answer_deadline, id "
+            "AND b2b_answer_deadline < now() at time zone 'UTC' "
+            "ORDER BY b2b_answer_deadline, id "
             "LIMIT 1000"
         )
         plan = "\n    ".join(row[0] for row in env.cr.fetchall())
@@ -94,13 +102,15 @@ def main(argv=None):
             results.append((overdue, elapsed, queries))
             say(
                 f"expired {overdue:,} overdue requests among {total:,} orders in "
-                f"{elapsed:.1f} s ({overdue / elapsed:,.0f} requests/s, {queries:,} SQL queries, "
+                f"{elapsed:.1f} s ({overdue / elapsed:,.0f} requests/s, "
+                f"{queries:,} SQL queries, "
                 f"{queries / overdue:.1f} per request)"
             )
         _keep_overdue(env, args.overdue)
         (big, big_time, _q1), (small, small_time, _q2) = results
         say(
-            f"cost ratio {big_time / small_time:.1f}x for {big / small:.0f}x the overdue requests "
+            f"cost ratio {big_time / small_time:.1f}x for {big / small:.0f}x "
+            "the overdue requests "
             f"in the same table (linear in the overdue requests)"
         )
 

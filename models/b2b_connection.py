@@ -103,7 +103,9 @@ class B2bConnection(models.Model):
     product_reference_ids = fields.One2many(
         "b2b.product.reference", "connection_id", string="Retailer Product References"
     )
-    order_ids = fields.One2many("sale.order", "b2b_connection_id", string="Requests and Orders")
+    order_ids = fields.One2many(
+        "sale.order", "b2b_connection_id", string="Requests and Orders"
+    )
     request_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
     # Invitations, connection requests and terms (retailer portal)
@@ -174,7 +176,8 @@ class B2bConnection(models.Model):
         }
         for connection in self:
             connection.request_count = sum(
-                data.get((connection.id, state), 0) for state in ("request", "answered", "expired")
+                data.get((connection.id, state), 0)
+                for state in ("request", "answered", "expired")
             )
             connection.order_count = sum(
                 data.get((connection.id, state), 0) for state in ("order", "shipped")
@@ -193,8 +196,9 @@ class B2bConnection(models.Model):
             if not CODE_PATTERN.match(connection.code or ""):
                 raise ValidationError(
                     _(
-                        "The code %(code)s is not valid: use 2 to 64 lowercase letters, "
-                        "digits, dashes or underscores, starting with a letter or digit.",
+                        "The code %(code)s is not valid: use 2 to 64 lowercase "
+                        "letters, digits, dashes or underscores, starting with a "
+                        "letter or digit.",
                         code=connection.code,
                     )
                 )
@@ -215,9 +219,7 @@ class B2bConnection(models.Model):
         self.write({"state": state})
 
     def action_view_requests(self):
-        return self._action_view_orders(
-            "b2b_dropship.sale_order_action_b2b_requests"
-        )
+        return self._action_view_orders("b2b_dropship.sale_order_action_b2b_requests")
 
     def action_view_orders(self):
         return self._action_view_orders("b2b_dropship.sale_order_action_b2b_orders")
@@ -257,7 +259,11 @@ class B2bConnection(models.Model):
                 if not leave.resource_id
             ]
         return compute_deadline(
-            start, hours, self.tz or "UTC", work_intervals=work_intervals, holidays=holidays
+            start,
+            hours,
+            self.tz or "UTC",
+            work_intervals=work_intervals,
+            holidays=holidays,
         )
 
     def _check_can_receive(self, kind="request"):
@@ -266,8 +272,8 @@ class B2bConnection(models.Model):
             if connection.state != "connected":
                 raise B2bRefusedError(
                     _(
-                        "The connection %(name)s is %(state)s: it cannot send requests or "
-                        "orders until it is connected.",
+                        "The connection %(name)s is %(state)s: it cannot send "
+                        "requests or orders until it is connected.",
                         name=connection.name,
                         state=dict(
                             connection._fields["state"]._description_selection(self.env)
@@ -277,8 +283,8 @@ class B2bConnection(models.Model):
             if kind == "order" and not connection.instant_ordering:
                 raise B2bRefusedError(
                     _(
-                        "The connection %(name)s does not allow instant ordering: send a "
-                        "request first and turn its answer into an order.",
+                        "The connection %(name)s does not allow instant ordering: "
+                        "send a request first and turn its answer into an order.",
                         name=connection.name,
                     )
                 )
@@ -303,7 +309,9 @@ class B2bConnection(models.Model):
         ``sku`` and/or ``retailer_sku``), in two queries: ``{("sku", code) or
         ("retailer_sku", code): product}``."""
         self.ensure_one()
-        skus = {line["sku"].strip() for line in lines if isinstance(line.get("sku"), str)}
+        skus = {
+            line["sku"].strip() for line in lines if isinstance(line.get("sku"), str)
+        }
         retailer_skus = {
             line["retailer_sku"].strip()
             for line in lines
@@ -312,12 +320,17 @@ class B2bConnection(models.Model):
         found = {}
         if retailer_skus:
             references = self.env["b2b.product.reference"].search(
-                [("connection_id", "=", self.id), ("retailer_sku", "in", list(retailer_skus))]
+                [
+                    ("connection_id", "=", self.id),
+                    ("retailer_sku", "in", list(retailer_skus)),
+                ]
             )
             for reference in references:
-                found.setdefault(("retailer_sku", reference.retailer_sku), reference.product_id)
+                found.setdefault(
+                    ("retailer_sku", reference.retailer_sku), reference.product_id
+                )
         if skus:
-            # in the order of product.product, so that the first one wins as with limit=1
+            # in the order of product.product: the first one wins, as with limit=1
             for product in self.env["product.product"].search(
                 [("default_code", "in", list(skus)), ("sale_ok", "=", True)]
             ):
@@ -337,7 +350,8 @@ class B2bConnection(models.Model):
         problem of the data; creates nothing in either case.
         """
         values = self._b2b_receive_values(kind, data)
-        values["partner_shipping_id"] = self._b2b_ship_to_partner(values.pop("ship_to")).id
+        partner = self._b2b_ship_to_partner(values.pop("ship_to"))
+        values["partner_shipping_id"] = partner.id
         order = self.env["sale.order"].sudo().create(values)
         if kind == "order":
             order.action_confirm()
@@ -355,14 +369,23 @@ class B2bConnection(models.Model):
         self.ensure_one()
         self._check_can_receive(kind)
         errors = []
-        reference = (data.get("reference") or "").strip() if isinstance(data, dict) else ""
+        reference = (
+            (data.get("reference") or "").strip() if isinstance(data, dict) else ""
+        )
         if not reference:
-            errors.append({"path": "reference", "message": _("The reference is required.")})
+            errors.append(
+                {"path": "reference", "message": _("The reference is required.")}
+            )
         elif (
             reference in known_references
             if known_references is not None
-            else self.env["sale.order"].sudo().search_count(
-                [("b2b_connection_id", "=", self.id), ("client_order_ref", "=", reference)],
+            else self.env["sale.order"]
+            .sudo()
+            .search_count(
+                [
+                    ("b2b_connection_id", "=", self.id),
+                    ("client_order_ref", "=", reference),
+                ],
                 limit=1,
             )
         ):
@@ -370,8 +393,8 @@ class B2bConnection(models.Model):
                 {
                     "path": "reference",
                     "message": _(
-                        "The reference %(reference)s is already used by another request or "
-                        "order.",
+                        "The reference %(reference)s is already used by another "
+                        "request or order.",
                         reference=reference,
                     ),
                 }
@@ -396,7 +419,9 @@ class B2bConnection(models.Model):
 
     def _b2b_ship_to_values(self, ship_to, errors):
         if not isinstance(ship_to, dict):
-            errors.append({"path": "ship_to", "message": _("The ship-to address is required.")})
+            errors.append(
+                {"path": "ship_to", "message": _("The ship-to address is required.")}
+            )
             return {}
         for key in ("name", "street", "city", "zip", "country_code"):
             value = ship_to.get(key)
@@ -407,7 +432,9 @@ class B2bConnection(models.Model):
         for key in ("street2", "state_code", "email", "phone"):
             value = ship_to.get(key)
             if value is not None and not isinstance(value, str):
-                errors.append({"path": f"ship_to.{key}", "message": _("This field must be text.")})
+                errors.append(
+                    {"path": f"ship_to.{key}", "message": _("This field must be text.")}
+                )
         country = state = self.env["res.country"]
         country_code = ship_to.get("country_code")
         if isinstance(country_code, str) and country_code.strip():
@@ -419,7 +446,8 @@ class B2bConnection(models.Model):
                     {
                         "path": "ship_to.country_code",
                         "message": _(
-                            "Unknown country code %(code)s: use ISO 3166-1 alpha-2, such as FR.",
+                            "Unknown country code %(code)s: use ISO 3166-1 alpha-2, "
+                            "such as FR.",
                             code=country_code,
                         ),
                     }
@@ -427,7 +455,11 @@ class B2bConnection(models.Model):
         state_code = ship_to.get("state_code")
         if country and isinstance(state_code, str) and state_code.strip():
             state = self.env["res.country.state"].search(
-                [("country_id", "=", country.id), ("code", "=ilike", state_code.strip())], limit=1
+                [
+                    ("country_id", "=", country.id),
+                    ("code", "=ilike", state_code.strip()),
+                ],
+                limit=1,
             )
             if not state:
                 errors.append(
@@ -457,12 +489,25 @@ class B2bConnection(models.Model):
         Partner = self.env["res.partner"].sudo()
         domain = [("parent_id", "=", self.partner_id.id), ("type", "=", "delivery")] + [
             (key, "=", values[key])
-            for key in ("name", "street", "street2", "city", "zip", "country_id", "email")
+            for key in (
+                "name",
+                "street",
+                "street2",
+                "city",
+                "zip",
+                "country_id",
+                "email",
+            )
         ]
         partner = Partner.search(domain, limit=1)
         if not partner:
             partner = Partner.create(
-                dict(values, parent_id=self.partner_id.id, type="delivery", lang=self.lang)
+                dict(
+                    values,
+                    parent_id=self.partner_id.id,
+                    type="delivery",
+                    lang=self.lang,
+                )
             )
         return partner
 
@@ -487,7 +532,9 @@ class B2bConnection(models.Model):
         ):
             found.setdefault(
                 tuple(
-                    partner.country_id.id if key == "country_id" else partner[key] or False
+                    partner.country_id.id
+                    if key == "country_id"
+                    else partner[key] or False
                     for key in keys
                 ),
                 partner,
@@ -498,7 +545,12 @@ class B2bConnection(models.Model):
                 missing.setdefault(key_of(values), values)
         created = Partner.with_context(mail_create_nolog=True).create(
             [
-                dict(values, parent_id=self.partner_id.id, type="delivery", lang=self.lang)
+                dict(
+                    values,
+                    parent_id=self.partner_id.id,
+                    type="delivery",
+                    lang=self.lang,
+                )
                 for values in missing.values()
             ]
         )
@@ -507,42 +559,62 @@ class B2bConnection(models.Model):
 
     def _b2b_line_commands(self, lines, errors, products=None):
         if not isinstance(lines, list) or not lines:
-            errors.append({"path": "lines", "message": _("At least one line is required.")})
+            errors.append(
+                {"path": "lines", "message": _("At least one line is required.")}
+            )
             return []
         commands = []
         for index, line in enumerate(lines):
             path = f"lines[{index}]"
             if not isinstance(line, dict):
-                errors.append({"path": path, "message": _("Each line must be an object.")})
+                errors.append(
+                    {"path": path, "message": _("Each line must be an object.")}
+                )
                 continue
             sku, retailer_sku = line.get("sku"), line.get("retailer_sku")
             if not (isinstance(sku, str) and sku.strip()) and not (
                 isinstance(retailer_sku, str) and retailer_sku.strip()
             ):
                 errors.append(
-                    {"path": f"{path}.sku", "message": _("Give our sku or your retailer_sku.")}
+                    {
+                        "path": f"{path}.sku",
+                        "message": _("Give our sku or your retailer_sku."),
+                    }
                 )
                 continue
             sku_key = sku.strip() if isinstance(sku, str) else None
-            retailer_key = retailer_sku.strip() if isinstance(retailer_sku, str) else None
+            retailer_key = (
+                retailer_sku.strip() if isinstance(retailer_sku, str) else None
+            )
             if products is None:
                 product = self._find_product(sku=sku_key, retailer_sku=retailer_key)
             elif retailer_key:
-                product = products.get(("retailer_sku", retailer_key), self.env["product.product"])
+                product = products.get(
+                    ("retailer_sku", retailer_key), self.env["product.product"]
+                )
             else:
                 product = products.get(("sku", sku_key), self.env["product.product"])
             if not product:
-                field = "retailer_sku" if isinstance(retailer_sku, str) and retailer_sku else "sku"
+                field = (
+                    "retailer_sku"
+                    if isinstance(retailer_sku, str) and retailer_sku
+                    else "sku"
+                )
                 errors.append(
                     {
                         "path": f"{path}.{field}",
                         "message": _(
-                            "Unknown product %(sku)s.", sku=retailer_sku if field == "retailer_sku" else sku
+                            "Unknown product %(sku)s.",
+                            sku=retailer_sku if field == "retailer_sku" else sku,
                         ),
                     }
                 )
             quantity = line.get("quantity")
-            if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or quantity <= 0:
+            if (
+                isinstance(quantity, bool)
+                or not isinstance(quantity, int | float)
+                or quantity <= 0
+            ):
                 errors.append(
                     {
                         "path": f"{path}.quantity",

@@ -23,22 +23,32 @@ class B2bDeadlineLineMixin(models.AbstractModel):
 
     def _b2b_check_answer(self):
         """Refuse an answer that the retailer could not rely on."""
-        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        precision = self.env["decimal.precision"].precision_get(
+            "Product Unit of Measure"
+        )
         for line in self:
             product = line.product_id.display_name
             backorder_qty = line.b2b_backorder_qty if line.b2b_backorder else 0.0
             if line.b2b_qty_available < 0 or backorder_qty < 0:
                 raise UserError(
-                    _("Quantities cannot be negative (line %(product)s).", product=product)
+                    _(
+                        "Quantities cannot be negative (line %(product)s).",
+                        product=product,
+                    )
                 )
             if line.price_unit < 0:
                 raise UserError(
-                    _("The price cannot be negative (line %(product)s).", product=product)
+                    _(
+                        "The price cannot be negative (line %(product)s).",
+                        product=product,
+                    )
                 )
             requested = line._b2b_requested_qty()
             if (
                 float_compare(
-                    line.b2b_qty_available + backorder_qty, requested, precision_digits=precision
+                    line.b2b_qty_available + backorder_qty,
+                    requested,
+                    precision_digits=precision,
                 )
                 > 0
             ):

@@ -45,7 +45,7 @@ class B2bDeadlineMixin(models.AbstractModel):
     _description = "B2B Request and Deadline Rules"
 
     b2b_connection_id = fields.Many2one(
-        "b2b.connection", string="B2B Connection", index=True, copy=False, tracking=True
+        "b2b.connection", index=True, copy=False, tracking=True
     )
     b2b_state = fields.Selection(
         B2B_STATES, string="B2B State", tracking=True, copy=False, index=True
@@ -56,14 +56,20 @@ class B2bDeadlineMixin(models.AbstractModel):
     b2b_ship_deadline = fields.Datetime(
         string="Ship Deadline", copy=False, index=True, tracking=True
     )
-    b2b_answered_at = fields.Datetime(string="Answered On", copy=False, readonly=True, index=True)
-    b2b_shipped_at = fields.Datetime(string="Shipped On", copy=False, readonly=True, index=True)
+    b2b_answered_at = fields.Datetime(
+        string="Answered On", copy=False, readonly=True, index=True
+    )
+    b2b_shipped_at = fields.Datetime(
+        string="Shipped On", copy=False, readonly=True, index=True
+    )
     b2b_cancelled_at = fields.Datetime(
         string="Cancelled On", copy=False, readonly=True, index=True
     )
     b2b_note = fields.Text(string="Note to Supplier", copy=False)
     b2b_answer_message = fields.Text(string="Answer Message", copy=False)
-    b2b_cancel_reason = fields.Text(string="Cancellation Reason", copy=False, readonly=True)
+    b2b_cancel_reason = fields.Text(
+        string="Cancellation Reason", copy=False, readonly=True
+    )
     b2b_decline_reason = fields.Text(string="Decline Reason", copy=False, readonly=True)
     b2b_has_shipping_fee = fields.Boolean(string="Shipping Fee", copy=False)
     b2b_shipping_fee = fields.Float(
@@ -74,7 +80,9 @@ class B2bDeadlineMixin(models.AbstractModel):
         compute="_compute_b2b_deadline",
         help="The answer deadline of a request, the ship deadline of an order.",
     )
-    b2b_remaining_time = fields.Char(string="Time Left", compute="_compute_b2b_deadline")
+    b2b_remaining_time = fields.Char(
+        string="Time Left", compute="_compute_b2b_deadline"
+    )
     b2b_deadline_status = fields.Selection(
         [("ok", "On Time"), ("soon", "Less Than 1 Hour"), ("late", "Late")],
         compute="_compute_b2b_deadline",
@@ -98,7 +106,9 @@ class B2bDeadlineMixin(models.AbstractModel):
                 record.b2b_deadline_status = False
                 continue
             overdue, hours, minutes = remaining_parts(deadline, now)
-            record.b2b_remaining_time = record._b2b_format_remaining(overdue, hours, minutes)
+            record.b2b_remaining_time = record._b2b_format_remaining(
+                overdue, hours, minutes
+            )
             if overdue:
                 record.b2b_deadline_status = "late"
             elif deadline - now < URGENCY_WINDOW:
@@ -176,7 +186,9 @@ class B2bDeadlineMixin(models.AbstractModel):
 
     def _search_b2b_urgency(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(_("Unsupported search on urgency: %(operator)s", operator=operator))
+            raise UserError(
+                _("Unsupported search on urgency: %(operator)s", operator=operator)
+            )
         values = [value] if isinstance(value, str) else list(value or [])
         domain = expression.OR([self._b2b_urgency_domain(v) for v in values if v]) or [
             (0, "=", 1)
@@ -230,7 +242,11 @@ class B2bDeadlineMixin(models.AbstractModel):
     def create(self, vals_list):
         now = fields.Datetime.now()
         connections = self.env["b2b.connection"].browse(
-            {vals["b2b_connection_id"] for vals in vals_list if vals.get("b2b_connection_id")}
+            {
+                vals["b2b_connection_id"]
+                for vals in vals_list
+                if vals.get("b2b_connection_id")
+            }
         )
         for vals in vals_list:
             state = vals.get("b2b_state")
@@ -257,15 +273,17 @@ class B2bDeadlineMixin(models.AbstractModel):
             if record.b2b_answer_deadline and record.b2b_answer_deadline < now:
                 raise UserError(
                     _(
-                        "The answer deadline of %(name)s has passed: it can be answered only "
-                        "after the retailer re-opens it.",
+                        "The answer deadline of %(name)s has passed: it can be "
+                        "answered only after the retailer re-opens it.",
                         name=record.display_name,
                     )
                 )
             record._b2b_answer_lines()._b2b_check_answer()
             if record.b2b_has_shipping_fee and record.b2b_shipping_fee < 0:
                 raise UserError(_("The shipping fee cannot be negative."))
-        self._b2b_change_state("answered", _("Request answered."), {"b2b_answered_at": now})
+        self._b2b_change_state(
+            "answered", _("Request answered."), {"b2b_answered_at": now}
+        )
         self._b2b_notify_partner("answered")
         self._b2b_emit_event("request.answered", None)
         return True
@@ -296,7 +314,11 @@ class B2bDeadlineMixin(models.AbstractModel):
             record._b2b_change_state(
                 "order",
                 _("The request became an order."),
-                {"b2b_ship_deadline": connection.compute_deadline(now, connection.ship_delay_hours)},
+                {
+                    "b2b_ship_deadline": connection.compute_deadline(
+                        now, connection.ship_delay_hours
+                    )
+                },
             )
         self._b2b_notify_supplier(_("The retailer turned the request into an order."))
         self._b2b_emit_event("order.confirmed", None)
@@ -327,7 +349,9 @@ class B2bDeadlineMixin(models.AbstractModel):
         if not reason:
             raise UserError(_("Please give a reason for the cancellation."))
         for record in self:
-            record._b2b_check_state(("request", "answered", "expired", "order"), _("cancelled"))
+            record._b2b_check_state(
+                ("request", "answered", "expired", "order"), _("cancelled")
+            )
         self._b2b_do_cancel()
         self._b2b_change_state(
             "cancelled",
@@ -336,7 +360,9 @@ class B2bDeadlineMixin(models.AbstractModel):
         )
         self._b2b_notify_partner("cancelled")
         if not self.env.user._is_internal():
-            self._b2b_notify_supplier(_("The retailer cancelled: %(reason)s", reason=reason))
+            self._b2b_notify_supplier(
+                _("The retailer cancelled: %(reason)s", reason=reason)
+            )
         return True
 
     def _b2b_check_state(self, allowed, verb):
@@ -377,7 +403,9 @@ class B2bDeadlineMixin(models.AbstractModel):
         ]
         done = 0
         while True:
-            requests = self.search(domain, limit=batch_size, order="b2b_answer_deadline, id")
+            requests = self.search(
+                domain, limit=batch_size, order="b2b_answer_deadline, id"
+            )
             if not requests:
                 break
             requests._b2b_expire()
@@ -449,9 +477,13 @@ class B2bDeadlineMixin(models.AbstractModel):
     def _b2b_notify_partner(self, event):
         """Tell the other side (the retailer on sales) what happened, by e-mail."""
         for record in self:
-            template = self.env.ref(record._b2b_template_xmlid(event), raise_if_not_found=False)
+            template = self.env.ref(
+                record._b2b_template_xmlid(event), raise_if_not_found=False
+            )
             if template:
-                record.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+                record.message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
 
     def _b2b_notify_supplier(self, message):
         for record in self:

@@ -17,7 +17,10 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "b2b.deadline.mixin"]
 
     b2b_partner_id = fields.Many2one(
-        related="b2b_connection_id.partner_id", string="Retailer", store=True, index=True
+        related="b2b_connection_id.partner_id",
+        string="Retailer",
+        store=True,
+        index=True,
     )
     b2b_slip_printed = fields.Boolean(
         string="Packing Slip Printed", copy=False, index=True, tracking=True
@@ -47,21 +50,26 @@ class SaleOrder(models.Model):
         return result
 
     def init(self):
-        super().init()
+        res = super().init()
         self._b2b_init_indexes()
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("b2b_connection_id") and not vals.get("partner_id"):
-                connection = self.env["b2b.connection"].browse(vals["b2b_connection_id"])
+                connection = self.env["b2b.connection"].browse(
+                    vals["b2b_connection_id"]
+                )
                 vals["partner_id"] = connection.partner_id.id
         return super().create(vals_list)
 
     # Hooks of b2b.deadline.mixin ------------------------------------------
 
     def _b2b_answer_lines(self):
-        return self.order_line.filtered(lambda line: not line.display_type and not line.is_delivery)
+        return self.order_line.filtered(
+            lambda line: not line.display_type and not line.is_delivery
+        )
 
     def _b2b_template_xmlid(self, event):
         return f"b2b_dropship.mail_template_sale_b2b_{event}"
@@ -78,7 +86,8 @@ class SaleOrder(models.Model):
             backorder_qty = line.b2b_backorder_qty if line.b2b_backorder else 0.0
             if backorder_qty > 0:
                 lead_days = max(
-                    (line.b2b_backorder_date - self.date_order.date()).days, line.customer_lead
+                    (line.b2b_backorder_date - self.date_order.date()).days,
+                    line.customer_lead,
                 )
                 line_commands.append(
                     fields.Command.create(
@@ -116,12 +125,15 @@ class SaleOrder(models.Model):
         if not ordered:
             raise UserError(
                 _(
-                    "Nothing of %(name)s is available or back-ordered: there is nothing to order.",
+                    "Nothing of %(name)s is available or back-ordered: there is "
+                    "nothing to order.",
                     name=self.display_name,
                 )
             )
         if self.b2b_has_shipping_fee and self.b2b_shipping_fee:
-            line_commands.append(fields.Command.create(self._b2b_shipping_fee_line_values()))
+            line_commands.append(
+                fields.Command.create(self._b2b_shipping_fee_line_values())
+            )
         self.write({"order_line": line_commands})
         self.with_context(disable_cancel_warning=True).action_confirm()
 
@@ -156,12 +168,15 @@ class SaleOrder(models.Model):
     def _b2b_do_cancel(self):
         for order in self:
             pickings = order.picking_ids
-            if pickings and all(picking.state in ("done", "cancel") for picking in pickings) and any(
-                picking.state == "done" for picking in pickings
+            if (
+                pickings
+                and all(picking.state in ("done", "cancel") for picking in pickings)
+                and any(picking.state == "done" for picking in pickings)
             ):
                 raise UserError(
                     _(
-                        "%(name)s is already entirely shipped: it can no longer be cancelled.",
+                        "%(name)s is already entirely shipped: it can no longer be "
+                        "cancelled.",
                         name=order.display_name,
                     )
                 )
@@ -175,7 +190,10 @@ class SaleOrder(models.Model):
         partly_shipped._b2b_pending_pickings().action_cancel()
         for order in partly_shipped:
             order.message_post(
-                body=_("The deliveries still to ship were cancelled; what was shipped stays."),
+                body=_(
+                    "The deliveries still to ship were cancelled; what was shipped "
+                    "stays."
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         unshipped = self - partly_shipped
@@ -367,7 +385,10 @@ class SaleOrder(models.Model):
         orders = self.filtered(lambda order: order.b2b_connection_id.webhook_url)
         return self.env["b2b.event"]._b2b_create_outbound(
             [
-                (order, payload if payload is not None else order.sudo()._b2b_api_values())
+                (
+                    order,
+                    payload if payload is not None else order.sudo()._b2b_api_values(),
+                )
                 for order in orders
             ],
             event_type,
@@ -958,7 +979,9 @@ class SaleOrder(models.Model):
         self.ensure_one()
         references = {
             reference.product_id.id: reference.retailer_sku
-            for reference in self.env["b2b.product.reference"].sudo().search(
+            for reference in self.env["b2b.product.reference"]
+            .sudo()
+            .search(
                 [
                     ("connection_id", "=", self.b2b_connection_id.id),
                     ("product_id", "in", self.order_line.product_id.ids),
@@ -968,7 +991,9 @@ class SaleOrder(models.Model):
         }
         shipping = self.partner_shipping_id
         lines = self._b2b_answer_lines()
-        shipments = self._b2b_customer_pickings().filtered(lambda picking: picking.state == "done")
+        shipments = self._b2b_customer_pickings().filtered(
+            lambda picking: picking.state == "done"
+        )
         return {
             "reference": self.client_order_ref or None,
             "name": self.name,
@@ -986,7 +1011,9 @@ class SaleOrder(models.Model):
             "currency": self.currency_id.name,
             "amount_untaxed": self.amount_untaxed,
             "amount_total": self.amount_total,
-            "shipping_fee": self.b2b_shipping_fee if self.b2b_has_shipping_fee else None,
+            "shipping_fee": self.b2b_shipping_fee
+            if self.b2b_has_shipping_fee
+            else None,
             "ship_to": {
                 "name": shipping.name or None,
                 "street": shipping.street or None,
@@ -1008,7 +1035,9 @@ class SaleOrder(models.Model):
                     "available_quantity": line.b2b_qty_available,
                     "backorder": line.b2b_backorder,
                     "backorder_quantity": line.b2b_backorder_qty,
-                    "backorder_date": line.b2b_backorder_date.isoformat() if line.b2b_backorder_date else None,
+                    "backorder_date": line.b2b_backorder_date.isoformat()
+                    if line.b2b_backorder_date
+                    else None,
                     "delivered_quantity": line.qty_delivered,
                 }
                 for line in lines
@@ -1019,7 +1048,8 @@ class SaleOrder(models.Model):
                     "carrier": picking.carrier_id.name or None,
                     "shipped_at": _api_datetime(picking.date_done),
                     "tracking": [
-                        {"reference": ref, "url": url or None} for ref, url in picking._b2b_tracking_links()
+                        {"reference": ref, "url": url or None}
+                        for ref, url in picking._b2b_tracking_links()
                     ],
                     "lines": [
                         {
@@ -1029,10 +1059,14 @@ class SaleOrder(models.Model):
                         }
                         for product, quantity in picking.move_ids.filtered(
                             lambda move: move.state == "done"
-                        )._b2b_quantities_by_product("quantity").items()
+                        )
+                        ._b2b_quantities_by_product("quantity")
+                        .items()
                     ],
                 }
-                for picking in shipments.sorted(lambda picking: (picking.date_done, picking.id))
+                for picking in shipments.sorted(
+                    lambda picking: (picking.date_done, picking.id)
+                )
             ],
         }
 
@@ -1041,15 +1075,25 @@ class SaleOrder(models.Model):
         """The caller's request or order with this reference, through the record
         rules of the caller (a retailer's portal user sees its company's only)."""
         order = self.browse()
-        if isinstance(reference, str) and 0 < len(reference) <= 128 and "\x00" not in reference:
+        if (
+            isinstance(reference, str)
+            and 0 < len(reference) <= 128
+            and "\x00" not in reference
+        ):
             order = self.search(
-                [("b2b_connection_id", "!=", False), ("client_order_ref", "=", reference)],
+                [
+                    ("b2b_connection_id", "!=", False),
+                    ("client_order_ref", "=", reference),
+                ],
                 order="id desc",
                 limit=1,
             )
         if not order:
             raise MissingError(
-                _("You have no request or order with the reference %(reference)s.", reference=reference)
+                _(
+                    "You have no request or order with the reference %(reference)s.",
+                    reference=reference,
+                )
             )
         order.check_access("read")
         return order
@@ -1092,12 +1136,22 @@ class SaleOrder(models.Model):
         running may yet commit a change dated before them.
         """
         errors = []
-        after = _api_parse_datetime(params.get("updated_after"), "updated_after", errors)
-        before = _api_parse_datetime(params.get("updated_before"), "updated_before", errors)
+        after = _api_parse_datetime(
+            params.get("updated_after"), "updated_after", errors
+        )
+        before = _api_parse_datetime(
+            params.get("updated_before"), "updated_before", errors
+        )
         state = params.get("state")
         if state is not None and state not in api_schema.B2B_STATES:
             errors.append(
-                {"path": "state", "message": _("Use one of: %(states)s.", states=", ".join(api_schema.B2B_STATES))}
+                {
+                    "path": "state",
+                    "message": _(
+                        "Use one of: %(states)s.",
+                        states=", ".join(api_schema.B2B_STATES),
+                    ),
+                }
             )
         limit = api_schema.LIST_DEFAULT_LIMIT
         if params.get("limit") is not None:
@@ -1109,14 +1163,22 @@ class SaleOrder(models.Model):
                 errors.append(
                     {
                         "path": "limit",
-                        "message": _("Use a whole number from 1 to %(max)s.", max=api_schema.LIST_MAX_LIMIT),
+                        "message": _(
+                            "Use a whole number from 1 to %(max)s.",
+                            max=api_schema.LIST_MAX_LIMIT,
+                        ),
                     }
                 )
         cursor = None
         if params.get("cursor") is not None:
             cursor = _api_decode_cursor(params["cursor"])
             if cursor is None:
-                errors.append({"path": "cursor", "message": _("This cursor is not one the API gave.")})
+                errors.append(
+                    {
+                        "path": "cursor",
+                        "message": _("This cursor is not one the API gave."),
+                    }
+                )
         if errors:
             raise B2bInputError(errors)
 
@@ -1126,19 +1188,31 @@ class SaleOrder(models.Model):
         query = self._search(domain, limit=limit + 1, order="write_date, id")
         write_date = self._field_to_sql(query.table, "write_date", query)
         record_id = SQL.identifier(query.table, "id")
-        settle = int(self.env["ir.config_parameter"].sudo().get_param(API_SETTLE_PARAM, API_SETTLE_SECONDS))
-        query.add_where(SQL("%s < %s", write_date, self.env.cr.now() - timedelta(seconds=settle)))
+        settle = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(API_SETTLE_PARAM, API_SETTLE_SECONDS)
+        )
+        query.add_where(
+            SQL("%s < %s", write_date, self.env.cr.now() - timedelta(seconds=settle))
+        )
         if after:
             query.add_where(SQL("%s >= %s", write_date, after))
         if before:
             query.add_where(SQL("%s < %s", write_date, before))
         if cursor:
-            query.add_where(SQL("(%s, %s) > (%s, %s)", write_date, record_id, cursor[0], cursor[1]))
+            query.add_where(
+                SQL("(%s, %s) > (%s, %s)", write_date, record_id, cursor[0], cursor[1])
+            )
         rows = self.env.execute_query(query.select(record_id, write_date))
         has_more = len(rows) > limit
         rows = rows[:limit]
         orders = self.browse([row[0] for row in rows])
-        next_cursor = _api_encode_cursor(rows[-1][1], rows[-1][0]) if rows else params.get("cursor")
+        next_cursor = (
+            _api_encode_cursor(rows[-1][1], rows[-1][0])
+            if rows
+            else params.get("cursor")
+        )
         return 200, {
             "orders": [order._b2b_api_values() for order in orders.sudo()],
             "next_cursor": next_cursor or None,
@@ -1169,7 +1243,9 @@ def _api_parse_datetime(value, name, errors):
         errors.append(
             {
                 "path": name,
-                "message": _("Give a date and time such as 2025-06-30T08:00:00Z (RFC 3339)."),
+                "message": _(
+                    "Give a date and time such as 2025-06-30T08:00:00Z (RFC 3339)."
+                ),
             }
         )
     return parsed

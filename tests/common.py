@@ -3,7 +3,7 @@ from odoo.tests import TransactionCase, new_test_user
 
 
 class B2bCommon(TransactionCase):
-    """A supplier in Paris, one connected retailer with a portal user, products in stock."""
+    """A supplier in Paris, a connected retailer with a portal user, products."""
 
     @classmethod
     def setUpClass(cls):
@@ -26,7 +26,11 @@ class B2bCommon(TransactionCase):
             email="b2b.manager@example.com",
         )
         cls.retailer = cls.env["res.partner"].create(
-            {"name": "Retailer One", "is_company": True, "email": "orders@retailer-one.example"}
+            {
+                "name": "Retailer One",
+                "is_company": True,
+                "email": "orders@retailer-one.example",
+            }
         )
         cls.retailer_contact = cls.env["res.partner"].create(
             {
@@ -75,7 +79,9 @@ class B2bCommon(TransactionCase):
             }
         )
         if qty:
-            cls.env["stock.quant"]._update_available_quantity(product, cls.stock_location, qty)
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.stock_location, qty
+            )
         return product
 
     @classmethod
@@ -89,7 +95,9 @@ class B2bCommon(TransactionCase):
                     "b2b_state": "request",
                     "client_order_ref": ref,
                     "order_line": [
-                        Command.create({"product_id": product.id, "product_uom_qty": qty})
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": qty}
+                        )
                         for product, qty in lines
                     ],
                 },

@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from odoo.exceptions import ValidationError
 from psycopg2 import IntegrityError
 
-from odoo.tools import mute_logger
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import B2bCommon
 
@@ -14,7 +14,11 @@ class TestConnection(B2bCommon):
     def test_code_must_be_url_safe_and_unique(self):
         with self.assertRaises(ValidationError):
             self.connection.copy({"code": "Not URL safe!"})
-        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             self.connection.copy({"code": "retailer-one"})
 
     def test_default_time_zone_is_the_supplier_company(self):
@@ -27,7 +31,8 @@ class TestConnection(B2bCommon):
 
     def test_compute_deadline_in_new_york_across_dst(self):
         self.connection.tz = "America/New_York"
-        # Elapsed hours: 24 h after Saturday 12:00 EST is Sunday 13:00 EDT (same UTC + 24 h).
+        # Elapsed hours: 24 h after Saturday 12:00 EST is Sunday 13:00 EDT
+        # (the same instant in UTC + 24 h).
         start = datetime(2026, 3, 7, 17, 0)
         self.assertEqual(
             self.connection.compute_deadline(start, 24), datetime(2026, 3, 8, 17, 0)

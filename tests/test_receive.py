@@ -23,7 +23,11 @@ class TestReceive(B2bCommon):
                 "ship_to": SHIP_TO,
                 "lines": [
                     {"retailer_sku": "R1-CHAIR", "quantity": 2},
-                    {"sku": "TABLE-01", "quantity": 1, "description": "Table for the terrace"},
+                    {
+                        "sku": "TABLE-01",
+                        "quantity": 1,
+                        "description": "Table for the terrace",
+                    },
                 ],
                 "note": "Leave at the door",
             },
@@ -46,7 +50,14 @@ class TestReceive(B2bCommon):
         self.assertTrue(order.b2b_answer_deadline)
         self.assertRecordValues(
             order.partner_shipping_id,
-            [{"name": "Jane Customer", "parent_id": self.retailer.id, "type": "delivery", "zip": "75001"}],
+            [
+                {
+                    "name": "Jane Customer",
+                    "parent_id": self.retailer.id,
+                    "type": "delivery",
+                    "zip": "75001",
+                }
+            ],
         )
         self.assertEqual(order.order_line.product_id, self.product_a | self.product_b)
         self.assertIn("Table for the terrace", order.order_line.mapped("name"))
@@ -58,16 +69,29 @@ class TestReceive(B2bCommon):
         data = self._data(
             reference="",
             ship_to=dict(SHIP_TO, country_code="XX", zip=""),
-            lines=[{"sku": "NOPE", "quantity": 1}, {"retailer_sku": "R1-CHAIR", "quantity": 0}],
+            lines=[
+                {"sku": "NOPE", "quantity": 1},
+                {"retailer_sku": "R1-CHAIR", "quantity": 0},
+            ],
         )
         with self.assertRaises(B2bInputError) as caught:
             self.connection._b2b_receive("request", data)
         paths = {error["path"] for error in caught.exception.errors}
         self.assertEqual(
             paths,
-            {"reference", "ship_to.zip", "ship_to.country_code", "lines[0].sku", "lines[1].quantity"},
+            {
+                "reference",
+                "ship_to.zip",
+                "ship_to.country_code",
+                "lines[0].sku",
+                "lines[1].quantity",
+            },
         )
-        self.assertFalse(self.env["sale.order"].search([("b2b_connection_id", "=", self.connection.id)]))
+        self.assertFalse(
+            self.env["sale.order"].search(
+                [("b2b_connection_id", "=", self.connection.id)]
+            )
+        )
 
     def test_receive_refuses_duplicate_reference(self):
         self.connection._b2b_receive("request", self._data())

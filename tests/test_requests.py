@@ -1,11 +1,11 @@
 from datetime import date, datetime, timedelta
 
-from odoo import fields
-from odoo.exceptions import UserError
 from psycopg2 import IntegrityError
 
-from odoo.tools import mute_logger
+from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
+from odoo.tools import mute_logger
 
 from .common import B2bCommon
 
@@ -39,13 +39,20 @@ class TestRequests(B2bCommon):
                 "tz": "Europe/Paris",
                 "attendance_ids": [
                     fields.Command.create(
-                        {"name": str(day), "dayofweek": str(day), "hour_from": 9, "hour_to": 18}
+                        {
+                            "name": str(day),
+                            "dayofweek": str(day),
+                            "hour_from": 9,
+                            "hour_to": 18,
+                        }
                     )
                     for day in range(5)
                 ],
             }
         )
-        self.connection.write({"resource_calendar_id": calendar.id, "answer_delay_hours": 4})
+        self.connection.write(
+            {"resource_calendar_id": calendar.id, "answer_delay_hours": 4}
+        )
         # Friday 17:00 in Paris (16:00 UTC) + 4 working hours = Monday 12:00 Paris.
         with freeze_time(datetime(2026, 3, 6, 16, 0)):
             request = self._create_request()
@@ -65,7 +72,11 @@ class TestRequests(B2bCommon):
 
     def test_retailer_reference_unique_per_connection(self):
         self._create_request(ref="SAME")
-        with self.assertRaises(IntegrityError), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaises(IntegrityError),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             self._create_request(ref="SAME")
 
     def test_request_does_not_count_as_sale(self):
@@ -83,7 +94,9 @@ class TestRequests(B2bCommon):
             },
             b2b_answer_message="Tables are sold out.",
         )
-        self.assertRecordValues(request, [{"b2b_state": "answered", "b2b_answered_at": NOW}])
+        self.assertRecordValues(
+            request, [{"b2b_state": "answered", "b2b_answered_at": NOW}]
+        )
         mails = self._messages_to(request, self.retailer)
         self.assertTrue(mails, "the retailer must be notified of the answer")
         self.assertIn("answered your request REQ-1", mails[0].subject)
@@ -159,7 +172,8 @@ class TestRequests(B2bCommon):
             request.action_b2b_decline("  ")
         request.with_user(self.b2b_user).action_b2b_decline("Discontinued range")
         self.assertRecordValues(
-            request, [{"b2b_state": "declined", "b2b_decline_reason": "Discontinued range"}]
+            request,
+            [{"b2b_state": "declined", "b2b_decline_reason": "Discontinued range"}],
         )
         mails = self._messages_to(request, self.retailer)
         self.assertIn("declined your request", mails[0].subject)
@@ -195,7 +209,9 @@ class TestRequests(B2bCommon):
                 }
             ],
         )
-        lines = request.order_line.sorted(lambda line: (line.is_delivery, line.b2b_backorder))
+        lines = request.order_line.sorted(
+            lambda line: (line.is_delivery, line.b2b_backorder)
+        )
         self.assertRecordValues(
             lines,
             [
@@ -216,7 +232,9 @@ class TestRequests(B2bCommon):
                     "is_delivery": False,
                 },
                 {
-                    "product_id": self.env.ref("b2b_dropship.product_b2b_shipping_fee").id,
+                    "product_id": self.env.ref(
+                        "b2b_dropship.product_b2b_shipping_fee"
+                    ).id,
                     "product_uom_qty": 1,
                     "price_unit": 12.5,
                     "b2b_backorder": False,
@@ -225,7 +243,9 @@ class TestRequests(B2bCommon):
                 },
             ],
         )
-        self.assertTrue(request.picking_ids, "a confirmed order reserves stock through a picking")
+        self.assertTrue(
+            request.picking_ids, "a confirmed order reserves stock through a picking"
+        )
         backorder_move = request.picking_ids.move_ids.filtered(
             lambda move: move.sale_line_id.b2b_backorder
         )
@@ -246,7 +266,9 @@ class TestRequests(B2bCommon):
         request = self._create_request()
         with self.assertRaisesRegex(UserError, "reason"):
             request.action_b2b_cancel("")
-        request.with_user(self.b2b_user).action_b2b_cancel("Customer changed their mind")
+        request.with_user(self.b2b_user).action_b2b_cancel(
+            "Customer changed their mind"
+        )
         self.assertRecordValues(
             request,
             [
@@ -280,8 +302,12 @@ class TestRequests(B2bCommon):
         self.assertTrue(any("Found elsewhere" in str(m.body) for m in notes))
 
     def test_remaining_time_and_urgency_filters(self):
-        soon = self._create_request(ref="SOON", b2b_answer_deadline=NOW + timedelta(minutes=59))
-        later = self._create_request(ref="LATER", b2b_answer_deadline=NOW + timedelta(minutes=61))
+        soon = self._create_request(
+            ref="SOON", b2b_answer_deadline=NOW + timedelta(minutes=59)
+        )
+        later = self._create_request(
+            ref="LATER", b2b_answer_deadline=NOW + timedelta(minutes=61)
+        )
         self.assertEqual(soon.b2b_remaining_time, "59 min left")
         self.assertEqual(soon.b2b_deadline_status, "soon")
         self.assertEqual(later.b2b_remaining_time, "1 h 1 min left")
@@ -296,15 +322,21 @@ class TestRequests(B2bCommon):
         self.assertEqual(later.b2b_urgency, "answer_later")
 
     def test_retailer_sku_finds_product(self):
-        self.assertEqual(self.connection._find_product(retailer_sku="R1-CHAIR"), self.product_a)
+        self.assertEqual(
+            self.connection._find_product(retailer_sku="R1-CHAIR"), self.product_a
+        )
         self.assertEqual(self.connection._find_product(sku="TABLE-01"), self.product_b)
         self.assertFalse(self.connection._find_product(retailer_sku="UNKNOWN"))
 
     def test_picking_list_report_renders(self):
         request = self._create_request(b2b_note="Please pack with care")
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "b2b_dropship.action_report_picking_list", request.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("b2b_dropship.action_report_picking_list", request.ids)[
+                0
+            ]
+            .decode()
+        )
         self.assertIn("Garden Chair", html)
         self.assertIn("Please pack with care", html)
         self.assertIn("WH/Stock", html)

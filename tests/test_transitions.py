@@ -52,14 +52,19 @@ class TestTransitions(B2bCommon):
         }
         for transition, allowed in ALLOWED.items():
             for state in STATES:
-                with self.subTest(transition=transition, state=state), self.cr.savepoint() as sp:
+                with (
+                    self.subTest(transition=transition, state=state),
+                    self.cr.savepoint() as sp,
+                ):
                     record = self._record_in_state(state)
                     if state in allowed:
                         messages_before = len(record.message_ids)
                         self._call(record, transition)
                         self.assertEqual(record.b2b_state, expected_state[transition])
                         self.assertGreater(
-                            len(record.message_ids), messages_before, "the chatter tells"
+                            len(record.message_ids),
+                            messages_before,
+                            "the chatter tells",
                         )
                     else:
                         with self.assertRaisesRegex(UserError, "cannot be"):
