@@ -1142,7 +1142,8 @@ LEFTOVER_QUERIES = {
     ),
     "views": "SELECT count(*) FROM ir_ui_view WHERE arch_fs LIKE '{ADDON}/%%'",
     "menus": (
-        "SELECT count(*) FROM ir_model_data WHERE module = '{ADDON}' AND model = 'ir.ui.menu'"
+        "SELECT count(*) FROM ir_model_data "
+        "WHERE module = '{ADDON}' AND model = 'ir.ui.menu'"
     ),
 }
 
