@@ -47,9 +47,7 @@ class B2bDeadlineMixin(models.AbstractModel):
     b2b_connection_id = fields.Many2one(
         "b2b.connection", index=True, copy=False, tracking=True
     )
-    b2b_state = fields.Selection(
-        B2B_STATES, string="B2B State", tracking=True, copy=False, index=True
-    )
+    b2b_state = fields.Selection(B2B_STATES, tracking=True, copy=False, index=True)
     b2b_answer_deadline = fields.Datetime(
         string="Answer Deadline", copy=False, index=True, tracking=True
     )
