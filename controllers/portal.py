@@ -787,7 +787,9 @@ class B2bCustomerPortal(portal.CustomerPortal):
             else:
                 try:
                     with request.env.cr.savepoint():
-                        result = connection.sudo().import_csv(
+                        # The channel checks the user reads the connection, then
+                        # stores and imports with its own rights.
+                        result = connection.import_csv(
                             csv_file.filename, csv_file.read(), "upload"
                         )
                 except UserError as exc:
