@@ -74,3 +74,17 @@ class TestPortalTour(B2bCommon, HttpCase):
         self.start_tour(
             "/my/b2b/orders?filterby=shipped", "b2b_portal_tracking_tour", login="rita"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTourPhone(B2bCommon, HttpCase):
+    """The portal on a phone-sized screen."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_order_an_answered_request_on_a_phone(self):
+        request = self._create_request("PHONE-REQ", lines=[(self.product_a, 2)])
+        self._answer(request, {self.product_a: {"b2b_qty_available": 2}})
+        self.start_tour("/my/b2b", "b2b_portal_phone_tour", login="rita")
+        self.assertEqual(request.b2b_state, "order")

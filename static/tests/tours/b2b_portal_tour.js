@@ -119,3 +119,17 @@ tours.add("b2b_portal_tracking_tour", {
         { trigger: "body.o_b2b_slip_downloaded" },
     ],
 });
+
+// On a phone: the retailer finds an answered request from the cockpit and orders it.
+tours.add("b2b_portal_phone_tour", {
+    steps: () => [
+        { trigger: "#b2b_open_request_count:contains(1)" },
+        { trigger: ".o_b2b_portal_nav a[href='/my/b2b/requests']", run: "click" },
+        { trigger: "a:contains(PHONE-REQ)", run: "click" },
+        { trigger: ".o_b2b_state:contains(Answered)" },
+        { trigger: "button.o_b2b_convert:visible", run: "click" },
+        { trigger: ".o_b2b_message:contains(Your order is confirmed)" },
+        { trigger: ".o_b2b_portal_nav a[href='/my/b2b']", run: "click" },
+        { trigger: "#b2b_to_ship_count:contains(1)" },
+    ],
+});
