@@ -481,6 +481,12 @@ _AUTH_PROBLEMS = {
     "403": _problem("The key's user may not do this."),
 }
 
+# Answers of every route that reads a body
+_BODY_PROBLEMS = {
+    "400": _problem("The body ended before its Content-Length."),
+    "413": _problem("The body is larger than 1 MiB."),
+}
+
 _REFERENCE_PARAMETER = {
     "name": "reference",
     "in": "path",
@@ -510,6 +516,7 @@ def _action(summary, description, request_body=None):
     }
     if request_body:
         operation["requestBody"] = request_body
+        operation["responses"].update(_BODY_PROBLEMS)
     return operation
 
 
@@ -632,7 +639,12 @@ def openapi_document(server_url=""):
                 },
                 "responses": {
                     "201": _json("The request, created.", "Order"),
+                    **_BODY_PROBLEMS,
                     **_AUTH_PROBLEMS,
+                    "409": _problem(
+                        "Another request of yours was created with this reference "
+                        "at the same moment."
+                    ),
                     "422": _problem(
                         "The request is not valid; `errors` lists every problem."
                     ),
@@ -689,10 +701,11 @@ def openapi_document(server_url=""):
                     },
                 },
                 "responses": {
-                    "201": _json(
-                        "The file was imported, or recognised as a duplicate.",
+                    "200": _json(
+                        "The file was recognised as a duplicate: nothing imported.",
                         "FileDrop",
                     ),
+                    "201": _json("The file was imported.", "FileDrop"),
                     **_AUTH_PROBLEMS,
                     "422": _problem(
                         "The file was refused; `errors` lists every problem."
@@ -740,6 +753,7 @@ def openapi_document(server_url=""):
                     "202": _json(
                         "Accepted: processing continues shortly.", "WebhookResult"
                     ),
+                    "400": _problem("The body ended before its Content-Length."),
                     "401": _problem(
                         "Unknown connection, or the signature could not be verified."
                     ),
