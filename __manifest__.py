@@ -60,7 +60,12 @@
         "views/b2b_event_views.xml",
         "views/b2b_dropship_menus.xml",
     ],
-    "demo": ["demo/b2b_demo.xml", "demo/b2b_shipping_demo.xml", "demo/b2b_channels_demo.xml", "demo/b2b_portal_demo.xml"],
+    "demo": [
+        "demo/b2b_demo.xml",
+        "demo/b2b_shipping_demo.xml",
+        "demo/b2b_channels_demo.xml",
+        "demo/b2b_portal_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "b2b_dropship/static/src/dashboard/**/*",
