@@ -145,7 +145,6 @@ class B2bFileDrop(models.Model):
                     connection_id=connection.id,
                     source=source,
                     checksum=digest,
-                    file=base64.b64encode(content),
                     file_size=len(content),
                 )
             )
@@ -196,7 +195,29 @@ class B2bFileDrop(models.Model):
             strict=True,
         ):
             drops[position] = drop
-        return self.browse().concat(*drops)
+        drops = self.browse().concat(*drops)
+        drops._b2b_attach_files([content for _name, content, _values in files])
+        return drops
+
+    def _b2b_attach_files(self, contents):
+        """Store the original files: the attachments the ``file`` field reads,
+        created at once and typed as CSV (the field would sniff each one)."""
+        self.env["ir.attachment"].sudo().create(
+            [
+                {
+                    "name": "file",
+                    "res_model": self._name,
+                    "res_field": "file",
+                    "res_id": drop.id,
+                    "type": "binary",
+                    "raw": content,
+                    "mimetype": "text/csv",
+                }
+                for drop, content in zip(self, contents, strict=True)
+                if content
+            ]
+        )
+        self.invalidate_recordset(["file"])
 
     @api.model
     def _b2b_originals(self, connection, digests):
@@ -316,9 +337,19 @@ class B2bFileDrop(models.Model):
                 pending, partners, strict=True
             ):
                 values["partner_shipping_id"] = partner.id
-        invoice_address = connection._b2b_invoice_address()
+        # What sale.order computes the same way for every order of the batch
+        # (same retailer, company and salesperson): once for all.
+        shared = {"partner_invoice_id": connection._b2b_invoice_address()}
+        if "warehouse_id" in SaleOrder._fields:
+            shared["warehouse_id"] = SaleOrder.new(
+                {
+                    "partner_id": connection.partner_id.id,
+                    "company_id": connection.company_id.id,
+                }
+            ).warehouse_id.id
         for _drop, _parsed, values in pending:
-            values.setdefault("partner_invoice_id", invoice_address)
+            for name, value in shared.items():
+                values.setdefault(name, value)
         if (
             not self.env["account.analytic.distribution.model"]
             .sudo()

@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.b2b_dropship.tools import csv_drop
+
 from .common import B2bCommon
 
 HEADER = (
@@ -66,6 +68,14 @@ class TestCsvImport(B2bCommon):
         )
         self.assertEqual(len(drop.checksum), 64)
         self.assertEqual(drop._b2b_content(), content)
+        attachment = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "b2b.file.drop"),
+                ("res_id", "=", drop.id),
+                ("res_field", "=", "file"),
+            ]
+        )
+        self.assertEqual(attachment.mimetype, "text/csv")
         self.assertFalse(drop.error_file)
         self.assertRecordValues(
             order,
@@ -286,6 +296,38 @@ class TestCsvImport(B2bCommon):
             drops[0].order_id.order_line.product_id, self.product_a | self.product_b
         )
         self.assertEqual(drops[3].state, "duplicate")
+
+    def test_orders_of_a_batch_are_those_of_the_one_by_one_entry_point(self):
+        """What the batch sets once for all its orders (invoice address,
+        warehouse, no analytic distribution) is what sale.order computes."""
+        drop = self.connection.import_csv("EQ-1.csv", csv_file("EQ-1"), "upload")
+        Drop = self.env["b2b.file.drop"]
+        parsed = csv_drop.parse(csv_file("EQ-2"))
+        single = self.connection._b2b_receive("request", Drop._b2b_receive_data(parsed))
+        batch = drop.order_id
+        for field in (
+            "partner_id",
+            "partner_invoice_id",
+            "partner_shipping_id",
+            "warehouse_id",
+            "user_id",
+            "pricelist_id",
+            "fiscal_position_id",
+            "company_id",
+            "amount_total",
+            "b2b_note",
+        ):
+            self.assertEqual(batch[field], single[field], field)
+        for left, right in zip(batch.order_line, single.order_line, strict=True):
+            for field in (
+                "product_id",
+                "product_uom_qty",
+                "price_unit",
+                "tax_id",
+                "name",
+            ):
+                self.assertEqual(left[field], right[field], field)
+            self.assertEqual(left.analytic_distribution, right.analytic_distribution)
 
     def test_invoice_address_is_the_one_sale_computes(self):
         retailer = self.connection.partner_id
