@@ -1,5 +1,4 @@
 import psycopg2.errors
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -117,19 +116,9 @@ class B2bApiController(http.Controller):
     def _b2b_json_body(self):
         """The JSON body of the request, or the problem answer saying why not."""
         ir_http = request.env["ir.http"]
-        http_request = request.httprequest
-        if (http_request.content_length or 0) > MAX_BODY_SIZE:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
-        try:
-            data = http_request.get_data()
-        except RequestEntityTooLarge:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
-        except ClientDisconnected:
-            return ir_http._b2b_problem_response(
-                400, "The body ended before its Content-Length."
-            )
-        if len(data) > MAX_BODY_SIZE:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
+        data = ir_http._b2b_read_body(MAX_BODY_SIZE)
+        if isinstance(data, http.Response):
+            return data
         try:
             return json_schema.loads(data)
         except json_schema.JsonBodyError as error:

@@ -1,4 +1,3 @@
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -25,22 +24,9 @@ class B2bWebhookController(http.Controller):
         records the event once per webhook-id and processes it."""
         http_request = request.httprequest
         ir_http = request.env["ir.http"]
-        if http_request.content_length is None:
-            return ir_http._b2b_problem_response(
-                411, "Send the body with a Content-Length header."
-            )
-        if http_request.content_length > MAX_BODY_SIZE:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
-        try:
-            body = http_request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
-        except ClientDisconnected:
-            return ir_http._b2b_problem_response(
-                400, "The body ended before its Content-Length."
-            )
-        if len(body) > MAX_BODY_SIZE:
-            return ir_http._b2b_problem_response(413, "The body must not exceed 1 MiB.")
+        body = ir_http._b2b_read_body(MAX_BODY_SIZE, require_length=True)
+        if isinstance(body, http.Response):
+            return body
         headers = {
             # WSGI decodes header bytes as Latin-1: give back the bytes the
             # sender signed, so that a UTF-8 webhook-id verifies.

@@ -47,6 +47,30 @@ class IrHttp(models.AbstractModel):
         )
 
     @classmethod
+    def _b2b_read_body(cls, max_size, require_length=False):
+        """The raw body of the current request, at most ``max_size`` bytes, or
+        the problem answer saying why not (shared by webhooks and the API)."""
+        http_request = request.httprequest
+        too_large = f"The body must not exceed {max_size // (1024 * 1024)} MiB."
+        if http_request.content_length is None and require_length:
+            return cls._b2b_problem_response(
+                411, "Send the body with a Content-Length header."
+            )
+        if (http_request.content_length or 0) > max_size:
+            return cls._b2b_problem_response(413, too_large)
+        try:
+            body = http_request.get_data(cache=False)
+        except werkzeug.exceptions.RequestEntityTooLarge:
+            return cls._b2b_problem_response(413, too_large)
+        except werkzeug.exceptions.ClientDisconnected:
+            return cls._b2b_problem_response(
+                400, "The body ended before its Content-Length."
+            )
+        if len(body) > max_size:
+            return cls._b2b_problem_response(413, too_large)
+        return body
+
+    @classmethod
     def _b2b_json_response(cls, status, body):
         """A JSON answer of the retailer channels; problems (4xx, 5xx) as
         ``application/problem+json``."""
