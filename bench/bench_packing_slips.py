@@ -113,18 +113,20 @@ def ensure_orders(env, count):
                 )
                 products |= product
         for index in range(len(orders), count):
-            ship_to = connection._b2b_ship_to_partner(
-                {
-                    "name": f"Customer {index}",
-                    "street": f"{index} Avenue des Tests",
-                    "street2": False,
-                    "city": "Paris",
-                    "zip": "75001",
-                    "country_id": env.ref("base.fr").id,
-                    "state_id": False,
-                    "email": False,
-                    "phone": False,
-                }
+            ship_to = connection._b2b_ship_to_partners(
+                [
+                    {
+                        "name": f"Customer {index}",
+                        "street": f"{index} Avenue des Tests",
+                        "street2": False,
+                        "city": "Paris",
+                        "zip": "75001",
+                        "country_id": env.ref("base.fr").id,
+                        "state_id": False,
+                        "email": False,
+                        "phone": False,
+                    }
+                ]
             )
             order = SaleOrder.create(
                 {

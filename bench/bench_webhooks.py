@@ -4,10 +4,11 @@
     PGHOST=/tmp/mypg PGPORT=55432 PGUSER=odoo ODOO_PATH=/opt/odoo18 \\
         python3 bench/bench_webhooks.py --db b2b_bench_webhooks
 
-An Odoo server is started for the run on a free loopback port with one worker
-(``--workers 1``, the default: one prefork worker process, requests served
-one at a time; ``--workers 0`` runs the threaded server, one process) and no
-cron thread. A bounded load generator then sends, from ``--clients`` threads
+An Odoo server is started for the run on a free loopback port with one HTTP
+worker (``--workers 1``, the default: one prefork worker process, requests
+served one at a time; ``--workers 0`` runs the threaded server, one process)
+and one cron worker, which runs the scheduled action that creates the queued
+requests. A bounded load generator then sends, from ``--clients`` threads
 with keep-alive connections, ``--count`` requests of each kind below (after
 ``--warmup`` requests of each that are not measured), in ``--rounds``
 alternating rounds so that both kinds meet the same machine, and stops after
@@ -16,7 +17,15 @@ alternating rounds so that both kinds meet the same machine, and stops after
 1. webhooks: ``POST /b2b/v1/webhooks/<code>``, ``request.created`` with 3
    lines, each with its own webhook-id and reference, signed by the PyPI
    ``standardwebhooks`` library as a retailer would (the signing time counts
-   in the latency, as it would for the retailer);
+   in the latency, as it would for the retailer). The connection processes
+   webhooks as ``--processing`` says: ``queued`` (the default of a
+   connection: answered 202 once checked, created by the scheduled action)
+   or ``immediate`` (created before the 200 answer). After each round of
+   webhooks, the run waits until the scheduled action has created every
+   queued request before it goes on, and counts that wait: ``per_second`` is
+   what the retailer's sender sees, ``created_per_second`` the requests
+   created per second from the first delivery of a round to the last
+   request created, the rate the supplier sustains;
 2. the same requests created without the channel: ``sale.order.create`` through
    Odoo's ``/web/dataset/call_kw`` JSON-RPC route, as an internal user with a
    session, with the same values ``_b2b_receive`` writes (retailer,
@@ -73,7 +82,7 @@ def say(message):
     print(f"[bench] {message}", flush=True)
 
 
-def setup(env):
+def setup(env, processing):
     """The connection, its products and the internal user of the comparison."""
     products = env["product.product"].search([("default_code", "in", SKUS)])
     for sku in set(SKUS) - set(products.mapped("default_code")):
@@ -102,6 +111,7 @@ def setup(env):
                 "state": "connected",
             }
         )
+    connection.webhook_processing = processing
     user = env["res.users"].search([("login", "=", USER_LOGIN)], limit=1)
     if not user:
         user = env["res.users"].create(
@@ -156,10 +166,9 @@ def odoo_server(args, port):
         f"--addons-path={populate._addons_path(odoo_path)}",
         "-d",
         args.db,
-        f"--db-filter=^{args.db}$",
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
-        "--max-cron-threads=0",
+        f"--max-cron-threads={1 if args.processing == 'queued' else 0}",
         f"--workers={args.workers}",
         "--log-level=warn",
     ]
@@ -180,6 +189,26 @@ def odoo_server(args, port):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def wait_until_created(args, context, timeout=600):
+    """Wait until no webhook of the bench connection waits in the queue."""
+    conn = populate._connect(args.db, args.db_host, args.db_port, args.db_user)
+    try:
+        deadline = time.monotonic() + timeout
+        with conn.cursor() as cr:
+            while time.monotonic() < deadline:
+                cr.execute(
+                    "SELECT count(*) FROM b2b_event WHERE connection_id = %s "
+                    "AND direction = 'inbound' AND state = 'received'",
+                    [context["connection_id"]],
+                )
+                if not cr.fetchone()[0]:
+                    return
+                time.sleep(0.05)
+        raise RuntimeError("the queued webhooks were not all processed in time")
+    finally:
+        conn.close()
 
 
 def free_port():
@@ -223,7 +252,7 @@ class WebhookClient:
             self.url, data=body.encode(), headers=headers, timeout=30
         )
         return (
-            response.status_code == 200
+            response.status_code in (200, 202)
             and response.json().get("reference") == reference
         )
 
@@ -280,16 +309,20 @@ class JsonRpcClient:
 
 
 class Side:
-    """One kind of request: its clients, and what was measured of it."""
+    """One kind of request: its clients, and what was measured of it.
+    ``settle`` is called after each round and returns when what the round
+    sent is all created."""
 
-    def __init__(self, name, make_client, prefix, clients):
+    def __init__(self, name, make_client, prefix, clients, settle=None):
         self.name = name
         self.prefix = prefix
         self.clients = [make_client() for _ in range(clients)]
+        self.settle = settle
         self.sent = itertools.count()
         self.latencies = []
         self.errors = 0
         self.seconds = 0.0
+        self.settle_seconds = 0.0
 
     def run(self, count, deadline, record=True):
         """Send ``count`` requests from every client thread at once, stopping
@@ -323,8 +356,12 @@ class Side:
             thread.start()
         for thread in threads:
             thread.join()
+        sent = time.perf_counter()
+        if self.settle:
+            self.settle()
         if record:
-            self.seconds += time.perf_counter() - started
+            self.seconds += sent - started
+            self.settle_seconds += time.perf_counter() - sent
 
     def figures(self):
         latencies = sorted(self.latencies)
@@ -333,11 +370,16 @@ class Side:
             index = min(len(latencies) - 1, int(round(p / 100 * (len(latencies) - 1))))
             return round(latencies[index] * 1000, 1)
 
+        created = len(latencies) - self.errors
         return {
             "requests": len(latencies),
             "errors": self.errors,
             "seconds": round(self.seconds, 2),
-            "per_second": round((len(latencies) - self.errors) / self.seconds, 1),
+            "per_second": round(created / self.seconds, 1),
+            "seconds_until_created": round(self.seconds + self.settle_seconds, 2),
+            "created_per_second": round(
+                created / (self.seconds + self.settle_seconds), 1
+            ),
             "p50_ms": percentile(50),
             "p95_ms": percentile(95),
             "p99_ms": percentile(99),
@@ -374,6 +416,12 @@ def main():
     )
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument(
+        "--processing",
+        choices=["queued", "immediate"],
+        default="queued",
+        help="webhook processing of the connection",
+    )
+    parser.add_argument(
         "--rounds", type=int, default=10, help="alternating rounds of each side"
     )
     parser.add_argument("--max-seconds", type=float, default=120.0, dest="max_seconds")
@@ -393,13 +441,14 @@ def main():
     with populate.odoo_env(
         args.db, args.odoo_path, args.db_host, args.db_port, args.db_user
     ) as env:
-        context = setup(env)
+        context = setup(env, args.processing)
     run = uuid.uuid4().hex[:6]
     load_before = [round(value, 2) for value in os.getloadavg()]
     say(f"load average before the run: {load_before} ({os.cpu_count()} CPUs)")
     port = free_port()
     say(
-        f"Odoo on 127.0.0.1:{port} with --workers={args.workers}; {args.clients} "
+        f"Odoo on 127.0.0.1:{port} with --workers={args.workers}, webhooks "
+        f"{args.processing}; {args.clients} "
         "clients, "
         f"{args.count} requests per side (after {args.warmup} of warm-up), "
         f"{args.max_seconds:.0f} s at most for both"
@@ -412,6 +461,7 @@ def main():
                     lambda: WebhookClient(base_url, context),
                     f"WHB-{run}",
                     args.clients,
+                    settle=lambda: wait_until_created(args, context),
                 ),
                 Side(
                     "JSON-RPC",
@@ -427,6 +477,7 @@ def main():
     result = {
         "date": datetime.now(tz=timezone.utc).isoformat(timespec="seconds"),
         "workers": args.workers,
+        "processing": args.processing,
         "clients": args.clients,
         "cpus": os.cpu_count(),
         "load_average_before": load_before,

@@ -349,14 +349,75 @@ class B2bConnection(models.Model):
         the connection may not send it and :class:`B2bInputError` listing every
         problem of the data; creates nothing in either case.
         """
-        values = self._b2b_receive_values(kind, data)
-        partner = self._b2b_ship_to_partner(values.pop("ship_to"))
-        values["partner_shipping_id"] = partner.id
-        order = self.env["sale.order"].sudo().create(values)
-        if kind == "order":
-            order.action_confirm()
-            order._b2b_emit_event("order.confirmed", None)
-        return order
+        return self._b2b_create_received([self._b2b_receive_values(kind, data)])
+
+    def _b2b_create_received(self, values_list):
+        """Create the requests and orders of ``values_list`` (from
+        :meth:`_b2b_receive_values`) together, and confirm the orders.
+
+        What sale.order would compute alike for each of them (the ship-to
+        contacts' look-up, the invoice address, the warehouse, an empty
+        analytic distribution) is computed once for all by
+        :meth:`_b2b_prepare_received`. A caller that creates in a savepoint
+        calls that first, outside it, so that the contacts it creates
+        survive a rollback it retries after.
+        """
+        self.ensure_one()
+        self._b2b_prepare_received(values_list)
+        orders = self.env["sale.order"].sudo().create(values_list)
+        confirmed = orders.filtered(lambda order: order.b2b_state == "order")
+        if confirmed:
+            confirmed.action_confirm()
+            confirmed._b2b_emit_event("order.confirmed")
+        return orders
+
+    def _b2b_prepare_received(self, values_list):
+        """Complete ``values_list`` in place with what sale.order computes the
+        same way for every order of the retailer: the ship-to contact (in
+        place of the ``ship_to`` values), the invoice address, the warehouse,
+        and the lines' analytic distribution when no model can set one."""
+        self.ensure_one()
+        with_ship_to = [values for values in values_list if "ship_to" in values]
+        if with_ship_to:
+            partners = self._b2b_ship_to_partners(
+                [values.pop("ship_to") for values in with_ship_to]
+            )
+            for values, partner in zip(with_ship_to, partners, strict=True):
+                values["partner_shipping_id"] = partner.id
+        if all("partner_invoice_id" in values for values in values_list):
+            return
+        SaleOrder = self.env["sale.order"].sudo()
+        shared = {"partner_invoice_id": self._b2b_invoice_address()}
+        if "warehouse_id" in SaleOrder._fields:
+            shared["warehouse_id"] = SaleOrder.new(
+                {"partner_id": self.partner_id.id, "company_id": self.company_id.id}
+            ).warehouse_id.id
+        no_analytic = (
+            not self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([], limit=1)
+        )
+        for values in values_list:
+            for name, value in shared.items():
+                values.setdefault(name, value)
+            if no_analytic:
+                # without distribution models, the lines' analytic distribution
+                # is empty: spare its two searches per line
+                for command in values["order_line"]:
+                    command[2].setdefault("analytic_distribution", False)
+
+    def _b2b_invoice_address(self):
+        """The invoice address sale.order computes for the retailer's orders
+        (``address_get``), without walking all its contacts when it has no
+        invoice address: address_get reads every one of them, and a retailer
+        gains a ship-to contact with nearly every order."""
+        self.ensure_one()
+        partner = self.partner_id.sudo()
+        if partner.type == "contact" and not partner.search_count(
+            [("id", "child_of", partner.id), ("type", "=", "invoice")], limit=1
+        ):
+            return partner.id
+        return partner.address_get(["invoice"])["invoice"]
 
     def _b2b_receive_values(self, kind, data, products=None, known_references=None):
         """Check ``data`` as :meth:`_b2b_receive` does and return the values of
@@ -484,36 +545,10 @@ class B2bConnection(models.Model):
             "phone": ship_to.get("phone") or False,
         }
 
-    def _b2b_ship_to_partner(self, values):
-        """The retailer's delivery contact for this address, reused when it exists."""
-        Partner = self.env["res.partner"].sudo()
-        domain = [("parent_id", "=", self.partner_id.id), ("type", "=", "delivery")] + [
-            (key, "=", values[key])
-            for key in (
-                "name",
-                "street",
-                "street2",
-                "city",
-                "zip",
-                "country_id",
-                "email",
-            )
-        ]
-        partner = Partner.search(domain, limit=1)
-        if not partner:
-            partner = Partner.create(
-                dict(
-                    values,
-                    parent_id=self.partner_id.id,
-                    type="delivery",
-                    lang=self.lang,
-                )
-            )
-        return partner
-
     def _b2b_ship_to_partners(self, values_list):
-        """:meth:`_b2b_ship_to_partner` for many addresses: the existing contacts
-        in one query, the missing ones created together."""
+        """The retailer's delivery contact of each address (values of
+        :meth:`_b2b_ship_to_values`), reused when it exists: the existing
+        contacts in one query, the missing ones created together."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
         keys = ("name", "street", "street2", "city", "zip", "country_id", "email")
@@ -563,6 +598,10 @@ class B2bConnection(models.Model):
                 {"path": "lines", "message": _("At least one line is required.")}
             )
             return []
+        if products is None:
+            products = self._b2b_find_products(
+                [line for line in lines if isinstance(line, dict)]
+            )
         commands = []
         for index, line in enumerate(lines):
             path = f"lines[{index}]"
@@ -586,9 +625,7 @@ class B2bConnection(models.Model):
             retailer_key = (
                 retailer_sku.strip() if isinstance(retailer_sku, str) else None
             )
-            if products is None:
-                product = self._find_product(sku=sku_key, retailer_sku=retailer_key)
-            elif retailer_key:
+            if retailer_key:
                 product = products.get(
                     ("retailer_sku", retailer_key), self.env["product.product"]
                 )

@@ -212,19 +212,6 @@ class B2bCsvChannelMixin(models.AbstractModel):
         drop._b2b_import({drop.id: content})
         return drop.with_env(self.env)
 
-    def _b2b_invoice_address(self):
-        """The invoice address sale.order computes for the retailer's orders
-        (``address_get``), without walking all its contacts when it has no
-        invoice address: address_get reads every one of them, and a retailer
-        gains a ship-to contact with nearly every order."""
-        self.ensure_one()
-        partner = self.partner_id.sudo()
-        if partner.type == "contact" and not partner.search_count(
-            [("id", "child_of", partner.id), ("type", "=", "invoice")], limit=1
-        ):
-            return partner.id
-        return partner.address_get(["invoice"])["invoice"]
-
     def _b2b_csv_mapping(self):
         """{retailer header: canonical column, or None to ignore it}."""
         self.ensure_one()

@@ -328,47 +328,11 @@ class B2bFileDrop(models.Model):
         """Create the orders of ``[(drop, parsed, order values)]`` together;
         when that fails on a reference taken meanwhile (by a concurrent
         import), one by one."""
-        SaleOrder = self.env["sale.order"].sudo()
-        if any("ship_to" in values for _drop, _parsed, values in pending):
-            partners = connection._b2b_ship_to_partners(
-                [values.pop("ship_to") for _drop, _parsed, values in pending]
-            )
-            for (_drop, _parsed, values), partner in zip(
-                pending, partners, strict=True
-            ):
-                values["partner_shipping_id"] = partner.id
-        # What sale.order computes the same way for every order of the batch
-        # (same retailer, company and salesperson): once for all.
-        shared = {"partner_invoice_id": connection._b2b_invoice_address()}
-        if "warehouse_id" in SaleOrder._fields:
-            shared["warehouse_id"] = SaleOrder.new(
-                {
-                    "partner_id": connection.partner_id.id,
-                    "company_id": connection.company_id.id,
-                }
-            ).warehouse_id.id
-        for _drop, _parsed, values in pending:
-            for name, value in shared.items():
-                values.setdefault(name, value)
-        if (
-            not self.env["account.analytic.distribution.model"]
-            .sudo()
-            .search_count([], limit=1)
-        ):
-            # without distribution models, the lines' analytic distribution is
-            # empty: spare its two searches per line
-            for _drop, _parsed, values in pending:
-                for command in values["order_line"]:
-                    command[2].setdefault("analytic_distribution", False)
+        values_list = [values for _drop, _parsed, values in pending]
+        connection._b2b_prepare_received(values_list)
         try:
             with self.env.cr.savepoint():
-                orders = SaleOrder.create(
-                    [values for _drop, _parsed, values in pending]
-                )
-                confirmed = orders.filtered(lambda order: order.b2b_state == "order")
-                if confirmed:
-                    confirmed.action_confirm()
-                    confirmed._b2b_emit_event("order.confirmed")
+                orders = connection._b2b_create_received(values_list)
         except psycopg2.errors.UniqueViolation as exc:
             if exc.diag.constraint_name != ORDER_REFERENCE_CONSTRAINT:
                 raise

@@ -46,6 +46,18 @@ class B2bHttpChannelMixin(models.AbstractModel):
         copy=False,
         readonly=True,
     )
+    webhook_processing = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("immediate", "At once"),
+        ],
+        default="queued",
+        required=True,
+        help="Queued: a request or order sent by webhook is checked and answered "
+        "202 at once, and created moments later by a scheduled action, in "
+        "batches; this keeps up with bursts of deliveries. At once: it is "
+        "created before the answer, 200 with its name, one delivery at a time.",
+    )
     webhook_endpoint_url = fields.Char(
         string="Webhook Endpoint",
         compute="_compute_webhook_endpoint_url",
@@ -206,7 +218,20 @@ class B2bHttpChannelMixin(models.AbstractModel):
         """The connection of a webhook URL's code (sudo), empty when unknown."""
         if not isinstance(code, str) or not code or len(code) > 64 or "\x00" in code:
             return self.browse()
-        return self.sudo().search([("code", "=", code)], limit=1)
+        # what the delivery reads of it, in the one query
+        return self.sudo().search_fetch(
+            [("code", "=", code)],
+            [
+                "state",
+                "partner_id",
+                "company_id",
+                "webhook_processing",
+                "webhook_secret",
+                "webhook_secret_previous",
+                "webhook_secret_rotated_at",
+            ],
+            limit=1,
+        )
 
     def _b2b_webhook_secrets(self):
         """The secrets a webhook of this connection may be signed with,

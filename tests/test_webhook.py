@@ -3,6 +3,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
 
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..tools import webhook_signature
 from .channels_common import envelope, request_data, signed_headers
@@ -20,9 +22,14 @@ PROBLEM = "application/problem+json"
 
 
 class B2bWebhookCommon(B2bCommon, HttpCase):
+    # the requests and orders are created before the answer; TestWebhookQueued
+    # covers the connections that queue them (the default)
+    webhook_processing = "immediate"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.connection.webhook_processing = cls.webhook_processing
         cls.secret = cls.connection.sudo().webhook_secret
         cls.url = f"/b2b/v1/webhooks/{cls.connection.code}"
 
@@ -417,7 +424,7 @@ class TestWebhook(B2bWebhookCommon):
             "request.created", request_data("WH-23"), msg_id="msg_later"
         )
         self.assertEqual(response.status_code, 202)
-        self.assertEqual(response.json(), {"status": "accepted"})
+        self.assertEqual(response.json(), {"status": "accepted", "reference": "WH-23"})
         event = self._events(idempotency_key="msg_later")
         self.assertEqual(event.state, "received")
         self.assertFalse(self._orders("WH-23"))
@@ -430,7 +437,8 @@ class TestWebhook(B2bWebhookCommon):
             "request.created", request_data("WH-23"), msg_id="msg_later"
         )
         self.assertEqual(
-            (response.status_code, response.json()), (202, {"status": "accepted"})
+            (response.status_code, response.json()),
+            (202, {"status": "accepted", "reference": "WH-23"}),
         )
         self.assertEqual(len(self._orders("WH-23")), 1)
 
@@ -456,6 +464,195 @@ class TestWebhook(B2bWebhookCommon):
         self.assertEqual(mine.mapped("idempotency_key"), ["msg_portal"])
         self.assertEqual(mine.order_id.client_order_ref, "WH-24")
         self.assertFalse(self.env["b2b.event"].with_user(other_user).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookQueued(B2bWebhookCommon):
+    """Connections that queue the requests and orders sent by webhook (the
+    default): checked and answered 202 at once, created in batches by the
+    scheduled action."""
+
+    webhook_processing = "queued"
+
+    def _process_queue(self):
+        return self.env["b2b.event"]._cron_process_events()
+
+    def test_default_is_queued(self):
+        connection = self.env["b2b.connection"].create(
+            {"name": "New", "partner_id": self.retailer.id}
+        )
+        self.assertEqual(connection.webhook_processing, "queued")
+
+    def test_requests_are_answered_202_then_created_together_by_the_scheduled_action(
+        self,
+    ):
+        cron = self.env.ref("b2b_dropship.cron_process_events")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        for index in range(3):
+            response = self._deliver(
+                "request.created", request_data(f"WQ-{index}"), msg_id=f"msg_q{index}"
+            )
+            self.assertEqual(response.status_code, 202, response.text)
+            self.assertEqual(
+                response.json(), {"status": "accepted", "reference": f"WQ-{index}"}
+            )
+        self.assertFalse(self._orders("WQ-0"))
+        events = self._events().sorted("id")
+        self.assertEqual(events.mapped("state"), ["received"] * 3)
+        self.assertEqual(events.mapped("response_status"), [202] * 3)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers,
+        )
+        self.assertEqual(self._process_queue(), 3)
+        for index, event in enumerate(events):
+            order = self._orders(f"WQ-{index}")
+            self.assertEqual(len(order), 1)
+            self.assertRecordValues(
+                event,
+                [{"state": "done", "order_id": order.id, "attempts": 1}],
+            )
+            self.assertEqual(order.b2b_state, "request")
+            self.assertEqual(len(order.order_line), 3)
+            self.assertEqual(order.partner_shipping_id.city, "Paris")
+            self.assertEqual(order.partner_invoice_id, self.retailer)
+        # the same ship-to address: one contact for the three requests
+        self.assertEqual(
+            len(
+                self.env["sale.order"]
+                .search([("client_order_ref", "in", ["WQ-0", "WQ-1", "WQ-2"])])
+                .partner_shipping_id
+            ),
+            1,
+        )
+        # a redelivery gets the first answer and creates nothing
+        response = self._deliver(
+            "request.created", request_data("WQ-0"), msg_id="msg_q0"
+        )
+        self.assertEqual(
+            (response.status_code, response.json()),
+            (202, {"status": "accepted", "reference": "WQ-0"}),
+        )
+        self.assertEqual(self._process_queue(), 0)
+        self.assertEqual(len(self._orders("WQ-0")), 1)
+
+    def test_bad_data_is_refused_at_once_and_nothing_is_queued(self):
+        data = request_data("WQ-BAD", lines=[{"sku": "NO-SUCH-SKU", "quantity": 1}])
+        response = self._deliver("request.created", data, msg_id="msg_qbad")
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM)
+        self.assertEqual(response.json()["errors"][0]["path"], "data.lines[0].sku")
+        self.assertEqual(self._events(idempotency_key="msg_qbad").state, "failed")
+        self.assertEqual(self._process_queue(), 0)
+        self.assertFalse(self._orders("WQ-BAD"))
+
+    def test_reference_already_queued_or_used_is_refused_at_once(self):
+        self.assertEqual(
+            self._deliver("request.created", request_data("WQ-DUP")).status_code, 202
+        )
+        again = self._deliver("request.created", request_data("WQ-DUP"))
+        self.assertEqual(again.status_code, 422)
+        self.assertEqual(again.json()["errors"][0]["path"], "data.reference")
+        self._process_queue()
+        self.assertEqual(len(self._orders("WQ-DUP")), 1)
+        after = self._deliver("request.created", request_data("WQ-DUP"))
+        self.assertEqual(after.status_code, 422)
+        self.assertEqual(after.json()["errors"][0]["path"], "data.reference")
+
+    def test_cancellation_right_behind_a_queued_request_creates_and_cancels_it(self):
+        self.assertEqual(
+            self._deliver(
+                "request.created", request_data("WQ-CXL"), msg_id="msg_qcxl"
+            ).status_code,
+            202,
+        )
+        response = self._deliver(
+            "order.cancelled", {"reference": "WQ-CXL", "reason": "Changed my mind"}
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        order = self._orders("WQ-CXL")
+        self.assertEqual(order.b2b_state, "cancelled")
+        self.assertRecordValues(
+            self._events(idempotency_key="msg_qcxl"),
+            [{"state": "done", "order_id": order.id}],
+        )
+        self.assertEqual(self._process_queue(), 0)
+
+    def test_an_event_that_became_invalid_fails_alone(self):
+        for reference, sku in (
+            ("WQ-A", "CHAIR-01"),
+            ("WQ-B", "TABLE-01"),
+            ("WQ-C", "CHAIR-01"),
+        ):
+            data = request_data(reference, lines=[{"sku": sku, "quantity": 1}])
+            self.assertEqual(self._deliver("request.created", data).status_code, 202)
+        # the table is withdrawn from sale before the queue is processed
+        self.product_b.sale_ok = False
+        self.assertEqual(self._process_queue(), 3)
+        self.assertFalse(self._orders("WQ-B"))
+        failed = self._events(reference="WQ-B")
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("data.lines[0].sku", failed.last_error)
+        self.assertEqual(failed.response_status, 202)
+        for reference in ("WQ-A", "WQ-C"):
+            order = self._orders(reference)
+            self.assertEqual(order.order_line.product_id, self.product_a)
+            self.assertRecordValues(
+                self._events(reference=reference),
+                [{"state": "done", "order_id": order.id}],
+            )
+
+    def test_a_reference_taken_by_a_concurrent_transaction_fails_alone(self):
+        for reference in ("WQ-1", "WQ-2", "WQ-3"):
+            self.assertEqual(
+                self._deliver("request.created", request_data(reference)).status_code,
+                202,
+            )
+        # WQ-2 is created by another channel after the check of the batch,
+        # before its creation: the batch meets the unique index
+        Event = type(self.env["b2b.event"])
+        used_references = Event._b2b_used_references
+
+        def check_then_race(event, connection, data_list, queued=True):
+            used = used_references(event, connection, data_list, queued)
+            self._create_request("WQ-2")
+            return used
+
+        with (
+            patch.object(Event, "_b2b_used_references", check_then_race),
+            mute_logger("odoo.sql_db"),
+        ):
+            self.assertEqual(self._process_queue(), 3)
+        self.assertEqual(len(self._orders("WQ-2")), 1)
+        raced = self._events(reference="WQ-2")
+        self.assertEqual(raced.state, "failed")
+        self.assertIn("already used", raced.last_error)
+        for reference in ("WQ-1", "WQ-3"):
+            order = self._orders(reference)
+            self.assertEqual(len(order), 1)
+            self.assertRecordValues(
+                self._events(reference=reference),
+                [{"state": "done", "order_id": order.id}],
+            )
+
+    def test_instant_order_is_queued_and_confirmed(self):
+        self.connection.instant_ordering = True
+        response = self._deliver("order.created", request_data("WQ-ORD"))
+        self.assertEqual(response.status_code, 202, response.text)
+        self._process_queue()
+        order = self._orders("WQ-ORD")
+        self.assertEqual((order.b2b_state, order.state), ("order", "sale"))
+
+    def test_connection_suspended_before_processing_fails_the_event(self):
+        self.assertEqual(
+            self._deliver("request.created", request_data("WQ-SUS")).status_code, 202
+        )
+        self.connection.action_suspend()
+        self._process_queue()
+        event = self._events(reference="WQ-SUS")
+        self.assertEqual(event.state, "failed")
+        self.assertIn("suspended", event.last_error.lower())
+        self.assertFalse(self._orders("WQ-SUS"))
 
 
 JSON_VALUES = st.recursive(
@@ -547,3 +744,23 @@ class TestWebhookArbitraryBodies(B2bWebhookCommon):
     def test_arbitrary_event_data_never_answers_5xx(self, event_type, data):
         body = json.dumps({"type": event_type, "data": data}).encode()
         self._check_answer(body)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookArbitraryBodiesQueued(TestWebhookArbitraryBodies):
+    """The same bodies on a connection that queues: whatever was answered
+    202 is then created by the scheduled action, never failed."""
+
+    webhook_processing = "queued"
+    # Odoo runs only the test methods a class defines, unless told otherwise
+    allow_inherited_tests_method = True
+
+    def _check_answer(self, body):
+        super()._check_answer(body)
+        self.env["b2b.event"]._cron_process_events()
+        accepted = self._events(response_status=202)
+        self.assertEqual(
+            set(accepted.mapped("state")) - {"done"},
+            set(),
+            accepted.filtered(lambda event: event.state != "done").mapped("last_error"),
+        )

@@ -43,6 +43,7 @@ class TestWebhookConcurrency(TransactionCase):
                     "code": f"race-{tag}",
                     "partner_id": retailer.id,
                     "state": "connected",
+                    "webhook_processing": "immediate",
                 }
             )
             product = env["product.product"].create(

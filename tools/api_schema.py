@@ -748,10 +748,16 @@ def openapi_document(server_url=""):
                 },
                 "responses": {
                     "200": _json(
-                        "Processed: the resulting request or order.", "WebhookResult"
+                        "Processed: the resulting request or order (connections "
+                        "that process webhooks at once).",
+                        "WebhookResult",
                     ),
                     "202": _json(
-                        "Accepted: processing continues shortly.", "WebhookResult"
+                        "Accepted: checked, and created within moments by the "
+                        "scheduled action (connections that queue webhooks, the "
+                        "default). Its outcome is on the event log and in "
+                        "`GET /b2b/v1/orders/{reference}`.",
+                        "WebhookResult",
                     ),
                     "400": _problem("The body ended before its Content-Length."),
                     "401": _problem(
