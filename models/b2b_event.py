@@ -231,7 +231,7 @@ class B2bEvent(models.Model):
             status, answer = event._b2b_check_envelope(envelope)
             if status:
                 return event._b2b_answer_first(status, answer, "failed")
-            self.env.ref("b2b_dropship.cron_process_events").sudo()._trigger()
+            self._b2b_trigger_processing()
             return event._b2b_answer_first(
                 202,
                 {"status": "accepted", "reference": event.reference},
@@ -341,6 +341,34 @@ class B2bEvent(models.Model):
         data = envelope.get("data")
         reference = data.get("reference") if isinstance(data, dict) else None
         return text(envelope.get("type"), 64), text(reference, 128)
+
+    @api.model
+    def _b2b_trigger_processing(self):
+        """Have the scheduled action process the queue as soon as possible.
+
+        Like ``ir.cron._trigger``, but the cron workers are woken (a NOTIFY,
+        on a new connection to the ``postgres`` database) only when no
+        trigger is pending already: during a burst of deliveries, the
+        pending trigger's wake-up serves them all, and a run that ends with
+        triggers created while it ran wakes the workers again
+        (:meth:`_cron_process_events`).
+        """
+        cron = self.env.ref("b2b_dropship.cron_process_events").sudo()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s "
+                "LIMIT 1",
+                cron.id,
+                now,
+            )
+        )
+        if not self.env.cr.fetchone():
+            cron._trigger()
+        else:
+            self.env["ir.cron.trigger"].sudo().create(
+                {"cron_id": cron.id, "call_at": now}
+            )
 
     @api.model
     def _b2b_creation_kind(self, envelope):
@@ -768,6 +796,7 @@ class B2bEvent(models.Model):
         transaction: the requests and orders of a batch are created
         together, which is several times cheaper than one by one."""
         start = time.monotonic()
+        started_at = fields.Datetime.now()
         done = 0
         handled = set()
         while done < limit and time.monotonic() - start < time_budget:
@@ -790,10 +819,29 @@ class B2bEvent(models.Model):
             self.browse(ids)._b2b_process_queued()
             done += len(ids)
             self._b2b_commit()
+        self._b2b_wake_for_later_triggers(started_at)
         self.env["ir.cron"]._notify_progress(
             done=done, remaining=0 if done < limit else 1
         )
         return done
+
+    @api.model
+    def _b2b_wake_for_later_triggers(self, started_at):
+        """Deliveries queued while the run went on found its trigger pending
+        and did not wake the cron workers (:meth:`_b2b_trigger_processing`):
+        their triggers outlive the run, and the workers are woken for them
+        once it is committed, as the deliveries would have done."""
+        cron = self.env.ref("b2b_dropship.cron_process_events").sudo()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at >= %s "
+                "LIMIT 1",
+                cron.id,
+                started_at,
+            )
+        )
+        if self.env.cr.fetchone():
+            self.env.cr.postcommit.add(cron._notifydb)
 
     def _b2b_process_queued(self):
         """Process received inbound events: the new requests and orders of a

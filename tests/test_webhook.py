@@ -536,6 +536,55 @@ class TestWebhookQueued(B2bWebhookCommon):
         self.assertEqual(self._process_queue(), 0)
         self.assertEqual(len(self._orders("WQ-0")), 1)
 
+    def test_cron_workers_are_woken_once_while_a_trigger_is_pending(self):
+        cron = self.env.ref("b2b_dropship.cron_process_events")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        callbacks = self.env.cr.postcommit._funcs
+        before = len(callbacks)
+        for _delivery in range(3):
+            self.env["b2b.event"]._b2b_trigger_processing()
+        # each delivery leaves its trigger, so that a run that had already
+        # started when it was queued is followed by another one
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), 3
+        )
+        wake_ups = [
+            callback
+            for callback in list(callbacks)[before:]
+            if getattr(callback, "__name__", "") == "_notifydb"
+        ]
+        self.assertEqual(len(wake_ups), 1)
+
+    def test_a_run_wakes_the_workers_for_triggers_created_while_it_ran(self):
+        cron = self.env.ref("b2b_dropship.cron_process_events")
+        Trigger = self.env["ir.cron.trigger"]
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        callbacks = self.env.cr.postcommit._funcs
+
+        def wake_ups():
+            return len(
+                [
+                    callback
+                    for callback in callbacks
+                    if getattr(callback, "__name__", "") == "_notifydb"
+                ]
+            )
+
+        before = wake_ups()
+        # a trigger of before the run is consumed by it: no wake-up
+        Trigger.create(
+            {
+                "cron_id": cron.id,
+                "call_at": fields.Datetime.now() - timedelta(minutes=1),
+            }
+        )
+        self._process_queue()
+        self.assertEqual(wake_ups(), before)
+        # a delivery queued while the run went on
+        Trigger.create({"cron_id": cron.id, "call_at": fields.Datetime.now()})
+        self._process_queue()
+        self.assertEqual(wake_ups(), before + 1)
+
     def test_bad_data_is_refused_at_once_and_nothing_is_queued(self):
         data = request_data("WQ-BAD", lines=[{"sku": "NO-SUCH-SKU", "quantity": 1}])
         response = self._deliver("request.created", data, msg_id="msg_qbad")
