@@ -1,4 +1,3 @@
-
 from odoo import http
 from odoo.http import request
 

@@ -484,7 +484,7 @@ class B2bConnection(models.Model):
                 {"path": "ship_to", "message": _("The ship-to address is required.")}
             )
             return {}
-        for key in ("name", "street", "city", "zip", "country_code"):
+        for key in ("name", "street", "city", "country_code"):
             value = ship_to.get(key)
             if not isinstance(value, str) or not value.strip():
                 errors.append(
@@ -513,6 +513,15 @@ class B2bConnection(models.Model):
                         ),
                     }
                 )
+        zip_code = ship_to.get("zip")
+        if not (isinstance(zip_code, str) and zip_code.strip()) and (
+            country.zip_required or not country
+        ):
+            # a country without postcodes (zip_required unset, as Odoo ships
+            # Hong Kong or Ireland's neighbours) may leave it out
+            errors.append(
+                {"path": "ship_to.zip", "message": _("This field is required.")}
+            )
         state_code = ship_to.get("state_code")
         if country and isinstance(state_code, str) and state_code.strip():
             state = self.env["res.country.state"].search(

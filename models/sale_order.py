@@ -409,9 +409,9 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return {
             "order": self.name,
-            "reference": self.client_order_ref or False,
+            "reference": self.client_order_ref or None,
             "connection": self.b2b_connection_id.code,
-            "reason": self.b2b_cancel_reason or False,
+            "reason": self.b2b_cancel_reason or None,
             "shipped": [
                 {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(
@@ -474,7 +474,7 @@ class SaleOrder(models.Model):
                 product.default_code or product.display_name,
                 references[product.id].retailer_sku
                 if product.id in references
-                else False,
+                else None,
                 quantity,
             )
             for product, quantity in quantities.items()
@@ -731,13 +731,13 @@ class SaleOrder(models.Model):
         carrier = pickings.carrier_id[:1]
         return {
             "order": self.name,
-            "reference": self.client_order_ref or False,
+            "reference": self.client_order_ref or None,
             "connection": self.b2b_connection_id.code,
             "shipment": max(pickings.mapped("b2b_shipment_number") or [0]),
             "fully_shipped": not pending,
             "shipped_at": fields.Datetime.to_string(max(pickings.mapped("date_done"))),
-            "carrier": carrier.name or False,
-            "shipping_service": pickings[:1].b2b_shipping_service or False,
+            "carrier": carrier.name or None,
+            "shipping_service": pickings[:1].b2b_shipping_service or None,
             "shipping_cost": sum(pickings.mapped("carrier_price")),
             "currency": self.currency_id.name,
             "tracking": [
@@ -747,7 +747,7 @@ class SaleOrder(models.Model):
                 }
                 for ref in refs
             ],
-            "message": pickings[:1].b2b_recipient_message or False,
+            "message": pickings[:1].b2b_recipient_message or None,
             "lines": [
                 {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(

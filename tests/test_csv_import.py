@@ -102,6 +102,24 @@ class TestCsvImport(B2bCommon):
             ],
         )
 
+    def test_empty_postcode_is_accepted_for_a_country_without_postcodes(self):
+        content = csv_file("PO-HK", country="HK").replace(
+            b",Paris,75001,", b",Kowloon,,"
+        )
+        drop = self.connection.import_csv("PO-HK.csv", content, "upload")
+        self.assertEqual(drop.state, "imported", drop.error_summary)
+        self.assertRecordValues(
+            drop.order_id.partner_shipping_id,
+            [{"country_id": self.env.ref("base.hk").id, "zip": False}],
+        )
+        content = csv_file("PO-FR").replace(b",Paris,75001,", b",Paris,,")
+        drop = self.connection.import_csv("PO-FR.csv", content, "upload")
+        self.assertEqual(drop.state, "error")
+        self.assertEqual(
+            [(row["column"], row["row"]) for row in error_rows(drop)],
+            [("ship_to_zip", "2")],
+        )
+
     def test_type_order_with_instant_ordering_confirms_order(self):
         self.connection.instant_ordering = True
         drop = self.connection.import_csv(

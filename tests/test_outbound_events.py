@@ -325,6 +325,15 @@ class TestOutboundEventSchemas(B2bShippingCommon):
         )
         shipment = self._data("shipment.confirmed")
         self.assertEqual(shipment["tracking"][0]["reference"], "TRK-9")
+        # absent values are null, never false
+        self.assertIsNone(shipment["message"])
+        self.assertEqual(
+            sorted(
+                (line["sku"], line["retailer_sku"], line["quantity"])
+                for line in shipment["backorder"]
+            ),
+            [("CHAIR-01", "R1-CHAIR", 3), ("TABLE-01", None, 2)],
+        )
         request.with_user(self.b2b_user).action_b2b_cancel("Customer gone")
         cancelled = self._data("order.cancelled")
         self.assertEqual(cancelled["reason"], "Customer gone")

@@ -93,6 +93,29 @@ class TestReceive(B2bCommon):
             )
         )
 
+    def test_postcode_is_required_only_where_the_country_has_postcodes(self):
+        without_zip = dict(SHIP_TO, zip="")
+        with self.assertRaises(B2bInputError) as caught:
+            self.connection._b2b_receive(
+                "request", self._data(reference="ZIP-FR", ship_to=without_zip)
+            )
+        self.assertEqual(
+            [error["path"] for error in caught.exception.errors], ["ship_to.zip"]
+        )
+        hong_kong = self.env.ref("base.hk")
+        self.assertFalse(hong_kong.zip_required)
+        order = self.connection._b2b_receive(
+            "request",
+            self._data(
+                reference="ZIP-HK",
+                ship_to=dict(SHIP_TO, country_code="HK", city="Kowloon", zip=None),
+            ),
+        )
+        self.assertRecordValues(
+            order.partner_shipping_id,
+            [{"country_id": hong_kong.id, "zip": False, "city": "Kowloon"}],
+        )
+
     def test_receive_refuses_duplicate_reference(self):
         self.connection._b2b_receive("request", self._data())
         with self.assertRaisesRegex(B2bInputError, "already used"):

@@ -145,7 +145,7 @@ class TestShipping(B2bShippingCommon):
                 (line["sku"], line["retailer_sku"], line["quantity"])
                 for line in shipped[0]["lines"]
             ),
-            [("CHAIR-01", "R1-CHAIR", 5), ("TABLE-01", False, 2)],
+            [("CHAIR-01", "R1-CHAIR", 5), ("TABLE-01", None, 2)],
         )
         self.assertEqual(shipped[0]["backorder"], [])
         self.assertEqual(shipped[0]["shipping_cost"], 12.5)

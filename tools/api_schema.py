@@ -79,7 +79,12 @@ SHIP_TO_SCHEMA = {
         "street": _text(255, min_length=1),
         "street2": _text(255, nullable=True),
         "city": _text(128, min_length=1),
-        "zip": _text(32, min_length=1),
+        "zip": _text(
+            32,
+            nullable=True,
+            description="Postcode; required unless the country has none, such "
+            "as HK.",
+        ),
         "state_code": _text(
             16, nullable=True, description="State or province code, such as CA."
         ),
@@ -94,7 +99,7 @@ SHIP_TO_SCHEMA = {
         "email": _text(255, nullable=True),
         "phone": _text(64, nullable=True),
     },
-    "required": ["name", "street", "city", "zip", "country_code"],
+    "required": ["name", "street", "city", "country_code"],
     "additionalProperties": False,
 }
 
@@ -395,15 +400,14 @@ WEBHOOK_RESULT_SCHEMA = {
 
 # The data of shipment.confirmed and order.cancelled events, as the shipping
 # side builds them (sale.order._b2b_shipment_payload, _b2b_cancel_payload):
-# absent values are false there, not null.
-_TEXT_OR_FALSE = {"type": ["string", "boolean", "null"]}
+# absent values are null.
 _SKU_QUANTITIES = {
     "type": "array",
     "items": {
         "type": "object",
         "properties": {
-            "sku": _TEXT_OR_FALSE,
-            "retailer_sku": _TEXT_OR_FALSE,
+            "sku": _TEXT_OR_NULL,
+            "retailer_sku": _TEXT_OR_NULL,
             "quantity": {"type": "number"},
         },
         "required": ["sku", "quantity"],
@@ -417,24 +421,24 @@ SHIPMENT_EVENT_DATA_SCHEMA = {
     ),
     "properties": {
         "order": {"type": "string", "description": "The supplier's order number."},
-        "reference": _TEXT_OR_FALSE,
+        "reference": _TEXT_OR_NULL,
         "connection": {"type": "string"},
         "shipment": {"type": "integer", "description": "1 for the order's first."},
         "fully_shipped": {"type": "boolean"},
         "shipped_at": {"type": "string", "description": "UTC, YYYY-MM-DD HH:MM:SS."},
-        "carrier": _TEXT_OR_FALSE,
-        "shipping_service": _TEXT_OR_FALSE,
+        "carrier": _TEXT_OR_NULL,
+        "shipping_service": _TEXT_OR_NULL,
         "shipping_cost": {"type": "number"},
         "currency": {"type": "string"},
         "tracking": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"reference": {"type": "string"}, "url": _TEXT_OR_FALSE},
+                "properties": {"reference": {"type": "string"}, "url": _TEXT_OR_NULL},
                 "required": ["reference"],
             },
         },
-        "message": _TEXT_OR_FALSE,
+        "message": _TEXT_OR_NULL,
         "lines": _SKU_QUANTITIES,
         "backorder": _SKU_QUANTITIES,
     },
@@ -446,9 +450,9 @@ CANCELLED_EVENT_DATA_SCHEMA = {
     "description": "An order (not a request) was cancelled; what had shipped stays.",
     "properties": {
         "order": {"type": "string"},
-        "reference": _TEXT_OR_FALSE,
+        "reference": _TEXT_OR_NULL,
         "connection": {"type": "string"},
-        "reason": _TEXT_OR_FALSE,
+        "reason": _TEXT_OR_NULL,
         "shipped": _SKU_QUANTITIES,
     },
     "required": ["order", "reference", "reason"],
