@@ -805,7 +805,7 @@ class TestWebhookArbitraryBodiesQueued(TestWebhookArbitraryBodies):
     allow_inherited_tests_method = True
 
     def _check_answer(self, body):
-        super()._check_answer(body)
+        answered = super()._check_answer(body)
         self.env["b2b.event"]._cron_process_events()
         accepted = self._events(response_status=202)
         self.assertEqual(
@@ -813,3 +813,4 @@ class TestWebhookArbitraryBodiesQueued(TestWebhookArbitraryBodies):
             set(),
             accepted.filtered(lambda event: event.state != "done").mapped("last_error"),
         )
+        return answered
