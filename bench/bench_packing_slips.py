@@ -27,15 +27,12 @@ bench/results/packing_slips.json. The orders are not changed.
 """
 
 import argparse
-import contextlib
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -157,47 +154,17 @@ def ensure_orders(env, count):
     return pickings
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
 def http_server(args, port):
     """An Odoo server on the benchmark database, for wkhtmltopdf's requests."""
-    odoo_path = populate._odoo_path(args.odoo_path)
-    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
-    cmd = [
-        *launcher,
-        *populate._db_args(args.db_host, args.db_port, args.db_user),
-        f"--addons-path={populate._addons_path(odoo_path)}",
-        "-d",
+    return populate.odoo_http_server(
         args.db,
-        f"--db-filter=^{args.db}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        "--max-cron-threads=0",
-        "--workers=0",
-        "--log-level=warn",
-    ]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/web/health", timeout=2
-                ):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the Odoo HTTP server did not start") from None
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        port,
+        [f"--db-filter=^{args.db}$", "--max-cron-threads=0", "--workers=0"],
+        args.odoo_path,
+        args.db_host,
+        args.db_port,
+        args.db_user,
+    )
 
 
 def timed(function):
@@ -235,7 +202,7 @@ def main():
     populate.ensure_database(
         args.db, None, args.odoo_path, args.db_host, args.db_port, args.db_user
     )
-    port = free_port()
+    port = populate.free_port()
     with populate.odoo_env(
         args.db, args.odoo_path, args.db_host, args.db_port, args.db_user
     ) as env:

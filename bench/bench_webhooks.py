@@ -52,16 +52,13 @@ have; that alone took a third of the answer's time here.
 """
 
 import argparse
-import contextlib
 import itertools
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -165,39 +162,19 @@ def setup(env, processing):
     }
 
 
-@contextlib.contextmanager
 def odoo_server(args, port):
-    odoo_path = populate._odoo_path(args.odoo_path)
-    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
-    cmd = [
-        *launcher,
-        *populate._db_args(args.db_host, args.db_port, args.db_user),
-        f"--addons-path={populate._addons_path(odoo_path)}",
-        "-d",
+    return populate.odoo_http_server(
         args.db,
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--max-cron-threads={1 if args.processing == 'queued' else 0}",
-        f"--workers={args.workers}",
-        "--log-level=warn",
-    ]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/web/health", timeout=2
-                ):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the Odoo HTTP server did not start") from None
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        port,
+        [
+            f"--max-cron-threads={1 if args.processing == 'queued' else 0}",
+            f"--workers={args.workers}",
+        ],
+        args.odoo_path,
+        args.db_host,
+        args.db_port,
+        args.db_user,
+    )
 
 
 def wait_until_created(args, context, timeout=600):
@@ -218,14 +195,6 @@ def wait_until_created(args, context, timeout=600):
         raise RuntimeError("the queued webhooks were not all processed in time")
     finally:
         conn.close()
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request_data(reference):
@@ -468,7 +437,7 @@ def main():
     run = uuid.uuid4().hex[:6]
     load_before = [round(value, 2) for value in os.getloadavg()]
     say(f"load average before the run: {load_before} ({os.cpu_count()} CPUs)")
-    port = free_port()
+    port = populate.free_port()
     say(
         f"Odoo on 127.0.0.1:{port} with --workers={args.workers}, webhooks "
         f"{args.processing}; {args.clients} "

@@ -204,6 +204,56 @@ def ensure_database(
     subprocess.run(cmd, check=True)
 
 
+def free_port():
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def odoo_http_server(
+    db, port, options, odoo_path=None, db_host=None, db_port=None, db_user=None
+):
+    """An Odoo server on ``db``, listening on 127.0.0.1:``port``, started with
+    the extra command-line ``options``; yields its base URL once it answers
+    ``/web/health``, and stops it on exit."""
+    import urllib.request
+
+    odoo_path = _odoo_path(odoo_path)
+    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
+    cmd = [
+        *launcher,
+        *_db_args(db_host, db_port, db_user),
+        f"--addons-path={_addons_path(odoo_path)}",
+        "-d",
+        db,
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        "--log-level=warn",
+        *options,
+    ]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/web/health", timeout=2
+                ):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Odoo HTTP server did not start") from None
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def odoo_env(
     db, odoo_path=None, db_host=None, db_port=None, db_user=None, log_level="warn"
