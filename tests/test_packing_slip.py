@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 from PIL import Image
 
-from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, freeze_time, tagged
 
@@ -258,6 +257,29 @@ class TestPackingSlip(B2bShippingCommon):
         ):
             empty.action_print()
 
+    def test_collection_sheet_day_is_the_company_day_for_a_user_without_tz(self):
+        """23:30 UTC is already the next day in Paris: a parcel handed over
+        then is on the next day's sheet, which is also the sheet the user
+        gets by default at that moment."""
+        self.b2b_user.tz = False
+        late = datetime(2026, 3, 4, 22, 30)  # 23:30 in Paris
+        after_midnight = datetime(2026, 3, 4, 23, 30)  # 00:30 in Paris
+        parcels = {}
+        for moment, ref in ((late, "COLL-LATE"), (after_midnight, "COLL-NIGHT")):
+            with freeze_time(moment):
+                order = self._create_order(ref=ref)
+                self._ship(order, carrier_id=self.carrier_tracked.id, tracking_ref=ref)
+                parcels[ref] = order.picking_ids
+        Sheet = self.env["b2b.collection.sheet"].with_user(self.b2b_user)
+        with freeze_time(after_midnight):
+            tonight = Sheet.create({"carrier_id": self.carrier_tracked.id})
+        self.assertEqual(tonight.date, date(2026, 3, 5))
+        self.assertEqual(tonight.picking_ids, parcels["COLL-NIGHT"])
+        wednesday = Sheet.create(
+            {"date": date(2026, 3, 4), "carrier_id": self.carrier_tracked.id}
+        )
+        self.assertEqual(wednesday.picking_ids, parcels["COLL-LATE"])
+
 
 @tagged("post_install", "-at_install")
 class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
@@ -392,12 +414,10 @@ class TestPackingSlipPdf(B2bShippingCommon, HttpCase):
     def test_collection_sheet_pdf(self):
         order = self._create_order(ref="COL-1")
         self._ship(order, carrier_id=self.carrier_tracked.id, tracking_ref="CP77, CP78")
+        # today's sheet, as the user opens it after shipping
         sheet = self.env["b2b.collection.sheet"].create(
             {"carrier_id": self.carrier_tracked.id}
         )
-        sheet.date = fields.Datetime.context_timestamp(
-            sheet, order.picking_ids.date_done
-        ).date()
         text, __ = self._pdf_text(
             self._pdf("b2b_dropship.action_report_collection_sheet", sheet)
         )

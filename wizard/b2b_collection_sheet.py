@@ -13,7 +13,7 @@ class B2bCollectionSheet(models.TransientModel):
     _name = "b2b.collection.sheet"
     _description = "B2B Carrier Collection Sheet"
 
-    date = fields.Date(required=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, default=lambda self: self._b2b_today())
     carrier_id = fields.Many2one("delivery.carrier", string="Carrier", required=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
@@ -34,10 +34,28 @@ class B2bCollectionSheet(models.TransientModel):
                 sum(pickings.mapped("b2b_parcel_count")) if pickings else 0
             )
 
+    @api.model
+    def _b2b_tz(self, company=None):
+        """The time zone the sheet's day is counted in: the user's (as
+        ``context_today`` takes it), else the company's, where the parcels
+        leave from. The default date and the day's bounds must both use it,
+        or late-evening parcels land on the wrong sheet."""
+        company = company or self.env.company
+        return pytz.timezone(
+            self.env.context.get("tz")
+            or self.env.user.tz
+            or company.partner_id.tz
+            or "UTC"
+        )
+
+    @api.model
+    def _b2b_today(self):
+        return datetime.now(self._b2b_tz()).date()
+
     def _b2b_day_bounds(self):
-        """The sheet's day in the user's (else the company's) time zone, naive UTC."""
+        """The sheet's day in :meth:`_b2b_tz`, as naive UTC bounds."""
         self.ensure_one()
-        tz = pytz.timezone(self.env.user.tz or self.company_id.partner_id.tz or "UTC")
+        tz = self._b2b_tz(self.company_id)
         start = tz.localize(datetime.combine(self.date, time.min))
         end = tz.localize(datetime.combine(self.date + timedelta(days=1), time.min))
         return (
