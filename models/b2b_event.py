@@ -36,6 +36,9 @@ DEFAULT_SYNC_MAX_LINES = 50
 # Queued inbound events the scheduled action creates together.
 PROCESS_BATCH_SIZE = 100
 SYNC_MAX_LINES_PARAM = "b2b_dropship.webhook_sync_max_lines"
+RETENTION_DAYS_PARAM = "b2b_dropship.event_retention_days"
+# Events the daily clean-up deletes per query.
+GC_BATCH_SIZE = 10000
 # Checked against when the connection code is unknown, so that an unknown
 # code and a wrong signature cost the same time.
 _DECOY_SECRET = webhook_signature.generate_secret()
@@ -950,6 +953,39 @@ class B2bEvent(models.Model):
             done=done, remaining=0 if done < limit else 1
         )
         return done
+
+    @api.autovacuum
+    def _gc_events(self):
+        """Delete the events that ended well (inbound ``done``, outbound
+        ``sent``) and did not change for the retention period (days, system
+        parameter ``b2b_dropship.event_retention_days``, 90 at installation;
+        0 or none keeps them all).
+        Webhooks can arrive by the million: their payloads live on in the
+        orders they created. Failed, abandoned and waiting events stay until
+        someone deals with them."""
+        value = self.env["ir.config_parameter"].sudo().get_param(RETENTION_DAYS_PARAM)
+        try:
+            days = int(value or 0)
+        except ValueError:
+            _logger.warning(
+                "Channel events kept: %s is not a number of days.", RETENTION_DAYS_PARAM
+            )
+            return 0
+        if days <= 0:
+            return 0
+        domain = [
+            ("state", "in", ("done", "sent")),
+            ("write_date", "<", fields.Datetime.now() - timedelta(days=days)),
+        ]
+        deleted = 0
+        while events := self.sudo().search(domain, limit=GC_BATCH_SIZE, order="id"):
+            events.unlink()
+            deleted += len(events)
+            if len(events) < GC_BATCH_SIZE:
+                break
+        if deleted:
+            _logger.info("Deleted %d channel events older than %d days.", deleted, days)
+        return deleted
 
     def _b2b_commit(self):
         # Each event is its own unit of work: an outbound POST cannot be taken

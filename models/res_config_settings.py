@@ -13,3 +13,7 @@ class ResConfigSettings(models.TransientModel):
     b2b_late_shipment_emails = fields.Char(
         related="company_id.b2b_late_shipment_emails", readonly=False
     )
+    b2b_event_retention_days = fields.Integer(
+        string="Event Retention (Days)",
+        config_parameter="b2b_dropship.event_retention_days",
+    )

@@ -15,6 +15,7 @@ from . import test_shipment_tour
 from . import test_webhook
 from . import test_webhook_concurrency
 from . import test_outbound_events
+from . import test_event_retention
 from . import test_api
 from . import test_api_schemathesis
 from . import test_portal
