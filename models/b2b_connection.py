@@ -587,16 +587,23 @@ class B2bConnection(models.Model):
         for values in values_list:
             if key_of(values) not in found:
                 missing.setdefault(key_of(values), values)
-        created = Partner.with_context(mail_create_nolog=True).create(
-            [
-                dict(
-                    values,
-                    parent_id=self.partner_id.id,
-                    type="delivery",
-                    lang=self.lang,
-                )
-                for values in missing.values()
-            ]
+        # Odoo's import creates contacts this way: the retailer's commercial
+        # fields go to all the new contacts in one write, not one per contact.
+        # In the connection's company, the one whose orders they ship.
+        created = (
+            Partner.with_company(self.company_id)
+            .with_context(mail_create_nolog=True)
+            ._load_records_create(
+                [
+                    dict(
+                        values,
+                        parent_id=self.partner_id.id,
+                        type="delivery",
+                        lang=self.lang,
+                    )
+                    for values in missing.values()
+                ]
+            )
         )
         found.update(zip(missing, created, strict=True))
         return Partner.concat(*(found[key_of(values)] for values in values_list))

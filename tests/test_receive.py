@@ -65,6 +65,52 @@ class TestReceive(B2bCommon):
         second = self.connection._b2b_receive("request", self._data(reference="WEB-2"))
         self.assertEqual(second.partner_shipping_id, order.partner_shipping_id)
 
+    def test_new_ship_to_contacts_take_the_retailer_commercial_fields(self):
+        """The contacts of a batch are created together; like any contact of
+        the retailer they follow its commercial fields, the company-dependent
+        ones in the connection's company."""
+        pricelist = self.env["product.pricelist"].create({"name": "Retailers"})
+        fiscal_position = self.env["account.fiscal.position"].create(
+            {"name": "Retailer Export"}
+        )
+        industry = self.env["res.partner.industry"].create({"name": "Garden Retail"})
+        self.retailer.write(
+            {
+                "industry_id": industry.id,
+                "property_product_pricelist": pricelist.id,
+                "property_account_position_id": fiscal_position.id,
+            }
+        )
+        self.connection.lang = "en_US"
+        values_list = [
+            self.connection._b2b_receive_values(
+                "request",
+                self._data(
+                    reference=f"BATCH-{index}",
+                    ship_to=dict(SHIP_TO, name=f"Customer {index}"),
+                ),
+            )
+            for index in range(2)
+        ]
+        orders = self.connection._b2b_create_received(values_list)
+        contacts = orders.partner_shipping_id
+        self.assertEqual(len(contacts), 2)
+        self.assertRecordValues(
+            contacts,
+            [
+                {
+                    "parent_id": self.retailer.id,
+                    "commercial_partner_id": self.retailer.id,
+                    "industry_id": industry.id,
+                    "lang": "en_US",
+                    "property_product_pricelist": pricelist.id,
+                    "property_account_position_id": fiscal_position.id,
+                }
+            ]
+            * 2,
+        )
+        self.assertEqual(orders.fiscal_position_id, fiscal_position)
+
     def test_receive_lists_every_error(self):
         data = self._data(
             reference="",
