@@ -413,8 +413,17 @@ class B2bConnection(models.Model):
         gains a ship-to contact with nearly every order."""
         self.ensure_one()
         partner = self.partner_id.sudo()
-        if partner.type == "contact" and not partner.search_count(
-            [("id", "child_of", partner.id), ("type", "=", "invoice")], limit=1
+        # address_get looks for it among the retailer's contacts, not inside
+        # its sub-companies: exactly the partners whose commercial entity is
+        # the retailer (an indexed column, where "child_of" would first list
+        # every contact)
+        if (
+            partner.type == "contact"
+            and partner.commercial_partner_id == partner
+            and not partner.search_count(
+                [("commercial_partner_id", "=", partner.id), ("type", "=", "invoice")],
+                limit=1,
+            )
         ):
             return partner.id
         return partner.address_get(["invoice"])["invoice"]

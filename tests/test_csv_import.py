@@ -351,6 +351,15 @@ class TestCsvImport(B2bCommon):
         retailer = self.connection.partner_id
         self.assertEqual(self.connection._b2b_invoice_address(), retailer.id)
         self.assertEqual(retailer.address_get(["invoice"])["invoice"], retailer.id)
+        # a sub-company's invoice address is its own, not the retailer's
+        branch = self.env["res.partner"].create(
+            {"name": "Branch", "is_company": True, "parent_id": retailer.id}
+        )
+        self.env["res.partner"].create(
+            {"name": "Branch Accounts", "parent_id": branch.id, "type": "invoice"}
+        )
+        self.assertEqual(retailer.address_get(["invoice"])["invoice"], retailer.id)
+        self.assertEqual(self.connection._b2b_invoice_address(), retailer.id)
         accounts = self.env["res.partner"].create(
             {
                 "name": "Accounts",
