@@ -193,10 +193,7 @@ def main():
     parser.add_argument("--db", default="b2b_bench_slips")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--one-by-one", type=int, default=200, dest="one_by_one")
-    parser.add_argument("--odoo-path")
-    parser.add_argument("--db-host")
-    parser.add_argument("--db-port")
-    parser.add_argument("--db-user")
+    populate.add_server_arguments(parser)
     args = parser.parse_args()
 
     populate.ensure_database(

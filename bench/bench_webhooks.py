@@ -417,10 +417,7 @@ def main():
         "--rounds", type=int, default=10, help="alternating rounds of each side"
     )
     parser.add_argument("--max-seconds", type=float, default=120.0, dest="max_seconds")
-    parser.add_argument("--odoo-path")
-    parser.add_argument("--db-host")
-    parser.add_argument("--db-port")
-    parser.add_argument("--db-user")
+    populate.add_server_arguments(parser)
     args = parser.parse_args()
 
     populate.ensure_database(

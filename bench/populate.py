@@ -535,6 +535,15 @@ def _conn_params_from_config():
     )
 
 
+def add_server_arguments(parser):
+    """The options every benchmark takes to find Odoo and PostgreSQL
+    (``PGHOST``, ``PGPORT``, ``PGUSER`` and ``ODOO_PATH`` otherwise)."""
+    parser.add_argument("--odoo-path", default=None)
+    parser.add_argument("--db-host", default=None)
+    parser.add_argument("--db-port", default=None)
+    parser.add_argument("--db-user", default=None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="b2b_bench")
@@ -550,10 +559,7 @@ def main(argv=None):
         help="only put the overdue requests back to 'request'",
     )
     parser.add_argument("--template", default=None)
-    parser.add_argument("--odoo-path", default=None)
-    parser.add_argument("--db-host", default=None)
-    parser.add_argument("--db-port", default=None)
-    parser.add_argument("--db-user", default=None)
+    add_server_arguments(parser)
     args = parser.parse_args(argv)
     pg = (args.db_host, args.db_port, args.db_user)
     ensure_database(args.db, args.template, args.odoo_path, *pg)

@@ -8,7 +8,6 @@ from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools import api_schema, json_schema
 
 API = api_schema.API_PREFIX
-MAX_BODY_SIZE = 1024 * 1024
 # A CSV drop: the parser refuses larger files itself, with an error file.
 MAX_FILE_BODY_SIZE = 16 * 1024 * 1024
 
@@ -60,7 +59,7 @@ class B2bApiController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
-        max_content_length=MAX_BODY_SIZE,
+        max_content_length=api_schema.MAX_BODY_SIZE,
     )
     def b2b_api_create_request(self, **params):
         body = self._b2b_json_body()
@@ -77,7 +76,7 @@ class B2bApiController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
-        max_content_length=MAX_BODY_SIZE,
+        max_content_length=api_schema.MAX_BODY_SIZE,
     )
     def b2b_api_order_action(self, reference, action, **params):
         body = None
@@ -116,7 +115,7 @@ class B2bApiController(http.Controller):
     def _b2b_json_body(self):
         """The JSON body of the request, or the problem answer saying why not."""
         ir_http = request.env["ir.http"]
-        data = ir_http._b2b_read_body(MAX_BODY_SIZE)
+        data = ir_http._b2b_read_body(api_schema.MAX_BODY_SIZE)
         if isinstance(data, http.Response):
             return data
         try:

@@ -14,22 +14,12 @@ from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..exceptions import B2bInputError, B2bRefusedError
+from ..tools import api_schema
 
 PACKING_SLIP_REPORT = "b2b_dropship.action_report_packing_slip"
 INVOICE_REPORT = "account.account_invoices"
 NEW_REQUEST_MIN_ROWS = 3
 NEW_REQUEST_MAX_ROWS = 200
-SHIP_TO_FIELDS = (
-    "name",
-    "street",
-    "street2",
-    "city",
-    "zip",
-    "state_code",
-    "country_code",
-    "email",
-    "phone",
-)
 LINE_ERROR_PATH = re.compile(r"^lines\[(\d+)\](?:\.(\w+))?$")
 
 
@@ -401,7 +391,7 @@ class B2bCustomerPortal(portal.CustomerPortal):
             connection.sudo().product_reference_ids.mapped("retailer_sku")
         )
         ship_to = {}
-        for key in SHIP_TO_FIELDS:
+        for key in api_schema.SHIP_TO_FIELDS:
             value = (post.get(f"ship_to_{key}") or "").strip()
             if value or key in ("name", "street", "city", "zip", "country_code"):
                 ship_to[key] = value

@@ -2,9 +2,7 @@ from odoo import http
 from odoo.http import request
 
 from ..tools import webhook_signature
-from ..tools.api_schema import API_PREFIX
-
-MAX_BODY_SIZE = 1024 * 1024
+from ..tools.api_schema import API_PREFIX, MAX_BODY_SIZE
 
 
 class B2bWebhookController(http.Controller):

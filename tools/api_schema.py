@@ -18,6 +18,8 @@ from http import HTTPStatus
 
 API_PREFIX = "/b2b/v1"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Largest JSON body of a webhook or an API call.
+MAX_BODY_SIZE = 1024 * 1024
 
 B2B_STATES = [
     "request",
@@ -102,6 +104,7 @@ SHIP_TO_SCHEMA = {
     "required": ["name", "street", "city", "country_code"],
     "additionalProperties": False,
 }
+SHIP_TO_FIELDS = tuple(SHIP_TO_SCHEMA["properties"])
 
 LINE_SCHEMA = {
     "type": "object",
@@ -295,20 +298,7 @@ ORDER_SCHEMA = {
         "shipping_fee": {"type": ["number", "null"]},
         "ship_to": {
             "type": "object",
-            "properties": {
-                key: _TEXT_OR_NULL
-                for key in (
-                    "name",
-                    "street",
-                    "street2",
-                    "city",
-                    "zip",
-                    "state_code",
-                    "country_code",
-                    "email",
-                    "phone",
-                )
-            },
+            "properties": {key: _TEXT_OR_NULL for key in SHIP_TO_FIELDS},
         },
         "lines": {"type": "array", "items": ORDER_LINE_SCHEMA},
         "shipments": {"type": "array", "items": SHIPMENT_SCHEMA},
