@@ -363,10 +363,10 @@ class B2bCustomerPortal(portal.CustomerPortal):
             rows=rows,
             errors=errors,
             general_errors=general_errors,
-            countries=request.env["res.country"].sudo().search([]),
+            countries=request.env["res.country"].search([]),
             default_country=request.env.user.partner_id.country_id
             or request.env.company.country_id,
-            product_choices=self._b2b_product_choices(connection),
+            product_choices=connection.sudo()._b2b_product_choices(),
         )
         return request.render("b2b_dropship.portal_b2b_request_new", values)
 
@@ -447,31 +447,6 @@ class B2bCustomerPortal(portal.CustomerPortal):
             else:
                 general.append(error["message"])
         return errors, general
-
-    def _b2b_product_choices(self, connection):
-        """Suggestions for the product fields: the retailer's references, then ours."""
-        choices = [
-            (
-                reference.retailer_sku,
-                reference.retailer_name or reference.product_id.display_name,
-            )
-            for reference in connection.sudo().product_reference_ids
-        ]
-        products = (
-            request.env["product.product"]
-            .sudo()
-            .search(
-                [
-                    ("sale_ok", "=", True),
-                    ("default_code", "!=", False),
-                    ("company_id", "in", (False, connection.sudo().company_id.id)),
-                ],
-                order="default_code",
-                limit=500,
-            )
-        )
-        choices += [(product.default_code, product.name) for product in products]
-        return choices
 
     @http.route(
         "/my/b2b/requests/<int:order_id>", type="http", auth="user", website=True

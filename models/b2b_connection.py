@@ -692,6 +692,29 @@ class B2bConnection(models.Model):
                 commands.append(fields.Command.create(values))
         return commands
 
+    def _b2b_product_choices(self):
+        """Suggestions for the product fields of the portal's request form:
+        the retailer's references, then our products with a reference."""
+        self.ensure_one()
+        choices = [
+            (
+                reference.retailer_sku,
+                reference.retailer_name or reference.product_id.display_name,
+            )
+            for reference in self.product_reference_ids
+        ]
+        products = self.env["product.product"].search(
+            [
+                ("sale_ok", "=", True),
+                ("default_code", "!=", False),
+                ("company_id", "in", (False, self.company_id.id)),
+            ],
+            order="default_code",
+            limit=500,
+        )
+        choices += [(product.default_code, product.name) for product in products]
+        return choices
+
     # Invitations, connection requests and terms --------------------------
 
     def action_b2b_accept(self):

@@ -111,6 +111,27 @@ class TestReceive(B2bCommon):
         )
         self.assertEqual(orders.fiscal_position_id, fiscal_position)
 
+    def test_product_choices_list_retailer_references_then_our_products(self):
+        other_company = self.env["res.company"].create({"name": "Other Supplier"})
+        self.env["product.product"].create(
+            [
+                {"name": "Not Sold", "default_code": "NOSALE-01", "sale_ok": False},
+                {
+                    "name": "Elsewhere",
+                    "default_code": "OTHER-01",
+                    "company_id": other_company.id,
+                },
+            ]
+        )
+        choices = self.connection._b2b_product_choices()
+        self.assertEqual(choices[0], ("R1-CHAIR", self.product_a.display_name))
+        codes = [code for code, _name in choices[1:]]
+        self.assertIn("CHAIR-01", codes)
+        self.assertIn("TABLE-01", codes)
+        self.assertEqual(codes, sorted(codes))
+        self.assertNotIn("NOSALE-01", codes)
+        self.assertNotIn("OTHER-01", codes)
+
     def test_receive_lists_every_error(self):
         data = self._data(
             reference="",
