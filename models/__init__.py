@@ -12,6 +12,7 @@ from . import product_template
 from . import sale_order
 from . import sale_order_line
 from . import res_company
+from . import res_partner
 from . import res_config_settings
 from . import res_users
 from . import res_users_apikeys_description

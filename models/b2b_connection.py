@@ -601,7 +601,7 @@ class B2bConnection(models.Model):
         # In the connection's company, the one whose orders they ship.
         created = (
             Partner.with_company(self.company_id)
-            .with_context(mail_create_nolog=True)
+            .with_context(mail_create_nolog=True, b2b_ship_to=True)
             ._load_records_create(
                 [
                     dict(

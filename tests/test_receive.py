@@ -111,6 +111,32 @@ class TestReceive(B2bCommon):
         )
         self.assertEqual(orders.fiscal_position_id, fiscal_position)
 
+    def test_ship_to_contact_leaves_the_retailer_address_alone(self):
+        """Odoo gives a company without an address the address of its first
+        contact; the first customer a retailer ships to must not become its
+        address, nor the invoice address of its requests."""
+        retailer = self.env["res.partner"].create(
+            {"name": "Bare Shop", "is_company": True, "email": "shop@bare.example"}
+        )
+        connection = self.env["b2b.connection"].create(
+            {
+                "name": "Bare Shop",
+                "code": "bare-shop",
+                "partner_id": retailer.id,
+                "state": "connected",
+            }
+        )
+        order = connection._b2b_receive(
+            "request", self._data(lines=[{"sku": "CHAIR-01", "quantity": 1}])
+        )
+        self.assertEqual(order.partner_shipping_id.street, "1 rue de Rivoli")
+        self.assertEqual(retailer.child_ids, order.partner_shipping_id)
+        self.assertRecordValues(
+            retailer,
+            [{"street": False, "city": False, "zip": False, "country_id": False}],
+        )
+        self.assertEqual(order.partner_invoice_id, retailer)
+
     def test_product_choices_list_retailer_references_then_our_products(self):
         other_company = self.env["res.company"].create({"name": "Other Supplier"})
         self.env["product.product"].create(
