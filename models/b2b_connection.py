@@ -569,7 +569,19 @@ class B2bConnection(models.Model):
         contacts in one query, the missing ones created together."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
-        keys = ("name", "street", "street2", "city", "zip", "country_id", "email")
+        # all the values the retailer sent: a customer with another phone or
+        # state gets a new contact, and the earlier orders keep theirs
+        keys = (
+            "name",
+            "street",
+            "street2",
+            "city",
+            "zip",
+            "state_id",
+            "country_id",
+            "email",
+            "phone",
+        )
 
         def key_of(values):
             return tuple(values[key] or False for key in keys)
@@ -585,8 +597,8 @@ class B2bConnection(models.Model):
         ):
             found.setdefault(
                 tuple(
-                    partner.country_id.id
-                    if key == "country_id"
+                    partner[key].id
+                    if key in ("country_id", "state_id")
                     else partner[key] or False
                     for key in keys
                 ),

@@ -64,6 +64,14 @@ class TestReceive(B2bCommon):
         # The same address is reused for the next request.
         second = self.connection._b2b_receive("request", self._data(reference="WEB-2"))
         self.assertEqual(second.partner_shipping_id, order.partner_shipping_id)
+        # Another phone for the same address: the carrier must get the new one.
+        third = self.connection._b2b_receive(
+            "request",
+            self._data(reference="WEB-3", ship_to=dict(SHIP_TO, phone="+33 6 12")),
+        )
+        self.assertNotEqual(third.partner_shipping_id, order.partner_shipping_id)
+        self.assertEqual(third.partner_shipping_id.phone, "+33 6 12")
+        self.assertFalse(order.partner_shipping_id.phone)
 
     def test_new_ship_to_contacts_take_the_retailer_commercial_fields(self):
         """The contacts of a batch are created together; like any contact of
