@@ -526,8 +526,12 @@ class B2bFileDrop(models.Model):
         email = email_normalize(message_dict.get("email_from") or "")
         if not email:
             return Connection, _("The sender's address could not be read.")
+        # the retailer's people and own addresses; not its delivery contacts,
+        # which are its customers (the ship-to addresses of its orders)
         partners = (
-            self.env["res.partner"].sudo().search([("email_normalized", "=", email)])
+            self.env["res.partner"]
+            .sudo()
+            .search([("email_normalized", "=", email), ("type", "!=", "delivery")])
         )
         candidates = Connection.search(
             [

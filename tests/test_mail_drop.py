@@ -168,6 +168,35 @@ class TestMailDrop(B2bCommon, MailCase):
         )
 
     @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_ship_to_customer_is_not_a_retailer_sender(self):
+        """The retailer's customers become its delivery contacts: their
+        addresses must not be able to send orders in its name."""
+        self.connection._b2b_receive(
+            "request",
+            {
+                "reference": "PO-7",
+                "ship_to": {
+                    "name": "Jane Customer",
+                    "street": "1 rue de Rivoli",
+                    "city": "Paris",
+                    "zip": "75001",
+                    "country_code": "FR",
+                    "email": "jane@customer.example",
+                },
+                "lines": [{"sku": "CHAIR-01", "quantity": 1}],
+            },
+        )
+        self._send(
+            "jane@customer.example", attachment_part("PO-8.csv", csv_file("PO-8"))
+        )
+        self.assertFalse(self._drops())
+        self.assertFalse(
+            self.env["sale.order"].search([("client_order_ref", "=", "PO-8")])
+        )
+        reply = self._reply_to("jane@customer.example")
+        self.assertIn("is not the address of a retailer connected to us", reply["body"])
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
     def test_mail_without_csv_gets_a_reply(self):
         self._send(
             "rita@retailer-one.example",
