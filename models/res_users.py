@@ -72,6 +72,8 @@ class ResUsers(models.Model):
         partner = Partner.search(
             [
                 ("parent_id", "=", company.id),
+                # not a delivery contact: those are the retailer's customers
+                ("type", "!=", "delivery"),
                 ("email_normalized", "=", normalized),
                 ("user_ids", "=", False),
             ],

@@ -32,6 +32,33 @@ class TestPortalTeam(B2bPortalCommon):
         self.assertIn(f"{self.admin_a.name} invited you", mails.body_html)
         self.assertIn("carl@retailer-one.example", self._get("/my/b2b/team").text)
 
+    def test_invited_colleague_is_not_made_of_a_customer_address(self):
+        """A customer's delivery contact with the same e-mail stays a delivery
+        contact: the colleague gets a contact of their own."""
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Carl at home",
+                "parent_id": self.retailer.id,
+                "type": "delivery",
+                "street": "9 Home Street",
+                "email": "carl@retailer-one.example",
+            }
+        )
+        self._login(self.admin_a)
+        with self.mock_mail_gateway():
+            self._post(
+                "/my/b2b/team/invite",
+                {"name": "Carl Colleague", "email": "carl@retailer-one.example"},
+            )
+        carl = self.env["res.users"].search(
+            [("login", "=", "carl@retailer-one.example")]
+        )
+        self.assertRecordValues(
+            carl.partner_id,
+            [{"name": "Carl Colleague", "type": "contact", "street": False}],
+        )
+        self.assertFalse(customer.user_ids)
+
     def test_admin_invites_another_administrator(self):
         self._login(self.admin_a)
         self._post(
