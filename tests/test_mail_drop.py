@@ -5,6 +5,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCase
 
+from .channels_common import SHIP_TO, request_data
 from .common import B2bCommon
 from .test_csv_import import csv_file
 
@@ -171,29 +172,14 @@ class TestMailDrop(B2bCommon, MailCase):
     def test_ship_to_customer_is_not_a_retailer_sender(self):
         """The retailer's customers become its delivery contacts: their
         addresses must not be able to send orders in its name."""
-        self.connection._b2b_receive(
-            "request",
-            {
-                "reference": "PO-7",
-                "ship_to": {
-                    "name": "Jane Customer",
-                    "street": "1 rue de Rivoli",
-                    "city": "Paris",
-                    "zip": "75001",
-                    "country_code": "FR",
-                    "email": "jane@customer.example",
-                },
-                "lines": [{"sku": "CHAIR-01", "quantity": 1}],
-            },
-        )
-        self._send(
-            "jane@customer.example", attachment_part("PO-8.csv", csv_file("PO-8"))
-        )
+        self.connection._b2b_receive("request", request_data("PO-7"))
+        customer_email = SHIP_TO["email"]
+        self._send(customer_email, attachment_part("PO-8.csv", csv_file("PO-8")))
         self.assertFalse(self._drops())
         self.assertFalse(
             self.env["sale.order"].search([("client_order_ref", "=", "PO-8")])
         )
-        reply = self._reply_to("jane@customer.example")
+        reply = self._reply_to(customer_email)
         self.assertIn("is not the address of a retailer connected to us", reply["body"])
 
     @mute_logger("odoo.addons.mail.models.mail_thread")

@@ -2,16 +2,8 @@ from odoo.tests import tagged
 
 from odoo.addons.b2b_dropship.exceptions import B2bInputError, B2bRefusedError
 
+from .channels_common import SHIP_TO
 from .common import B2bCommon
-
-SHIP_TO = {
-    "name": "Jane Customer",
-    "street": "1 rue de Rivoli",
-    "city": "Paris",
-    "zip": "75001",
-    "country_code": "FR",
-    "email": "jane@customer.example",
-}
 
 
 @tagged("post_install", "-at_install")
