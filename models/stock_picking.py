@@ -42,6 +42,29 @@ class StockPicking(models.Model):
             self._b2b_register_direct_shipments()
         return result
 
+    def _send_confirmation_email(self):
+        # Inventory's delivery confirmation (e-mail, SMS) goes to the delivery
+        # contact: for a B2B order, the retailer's customer, who hears of the
+        # parcel from the retailer only (blind shipping). The rest of this
+        # method (stock_delivery's carrier labels) runs for every picking.
+        b2b = self.filtered(lambda picking: picking.sale_id.b2b_connection_id)
+        result = super(StockPicking, self - b2b)._send_confirmation_email()
+        if b2b:
+            super(
+                StockPicking,
+                b2b.with_context(skip_sms=True, b2b_no_delivery_mail=True),
+            )._send_confirmation_email()
+        return result
+
+    def message_post_with_source(self, source_ref, *args, **kwargs):
+        if (
+            self.env.context.get("b2b_no_delivery_mail")
+            and isinstance(source_ref, models.BaseModel)
+            and source_ref == self.company_id.stock_mail_confirmation_template_id
+        ):
+            return self.env["mail.message"]
+        return super().message_post_with_source(source_ref, *args, **kwargs)
+
     # Business methods --------------------------------------------------------
 
     def _b2b_tracking_refs(self):

@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, tagged
 
@@ -304,6 +305,47 @@ class TestShipping(B2bShippingCommon):
         )
         self.assertEqual(order.picking_ids.b2b_shipment_number, 1)
         self.assertEqual([kind for __, kind, __ in events], ["shipment.confirmed"])
+
+    def test_retailer_customer_gets_no_delivery_mail_from_the_supplier(self):
+        """Inventory's delivery confirmation e-mail goes to the delivery's
+        contact: for a B2B order the retailer's customer, who gets the
+        retailer-branded slip and hears of the parcel from the retailer only.
+        Other deliveries keep it."""
+        self.env.company.stock_move_email_validation = True
+        self.ship_to.email = "marie@home.example"
+        order = self._create_order()
+        self._ship(order, carrier_id=self.carrier_tracked.id, tracking_ref="CP1")
+        picking = order.picking_ids
+        self.assertEqual(picking.state, "done")
+        self.assertFalse(
+            picking.message_ids.filtered(lambda m: self.ship_to in m.partner_ids)
+        )
+        validated_in_inventory = self._create_order(ref="ORD-2")
+        validated_in_inventory.picking_ids.with_context(skip_sms=True).button_validate()
+        self.assertFalse(
+            validated_in_inventory.picking_ids.message_ids.filtered(
+                lambda m: self.ship_to in m.partner_ids
+            )
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Walk-in Customer", "email": "walk-in@example.com"}
+        )
+        sale = self.env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.product_a.id, "product_uom_qty": 1}
+                    )
+                ],
+            }
+        )
+        sale.action_confirm()
+        sale.picking_ids.with_context(skip_sms=True).button_validate()
+        self.assertEqual(sale.picking_ids.state, "done")
+        self.assertTrue(
+            sale.picking_ids.message_ids.filtered(lambda m: customer in m.partner_ids)
+        )
 
     def test_cancel_partly_shipped_order_cancels_only_the_rest(self):
         events = self._record_events()
