@@ -186,22 +186,35 @@ def ensure_database(
     if installed:
         return
     say(f"installing {ADDON} in {db} (without demo data)")
-    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
-    cmd = [
-        *launcher,
-        *_db_args(db_host, db_port, db_user),
-        f"--addons-path={_addons_path(odoo_path)}",
-        "-d",
+    cmd = _odoo_command(
         db,
+        odoo_path,
+        db_host,
+        db_port,
+        db_user,
         "-i",
         ADDON,
         "--without-demo=all",
         "--stop-after-init",
         "--no-http",
         "--max-cron-threads=0",
-        "--log-level=warn",
-    ]
+    )
     subprocess.run(cmd, check=True)
+
+
+def _odoo_command(db, odoo_path, db_host, db_port, db_user, *options):
+    """The command line of an Odoo server on ``db`` with the addon, logging
+    warnings only, plus ``options``."""
+    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
+    return [
+        *launcher,
+        *_db_args(db_host, db_port, db_user),
+        f"--addons-path={_addons_path(odoo_path)}",
+        "-d",
+        db,
+        "--log-level=warn",
+        *options,
+    ]
 
 
 def free_port():
@@ -222,19 +235,16 @@ def odoo_http_server(
     ``/web/health``, and stops it on exit."""
     import urllib.request
 
-    odoo_path = _odoo_path(odoo_path)
-    launcher = [sys.executable, str(odoo_path / "odoo-bin")] if odoo_path else ["odoo"]
-    cmd = [
-        *launcher,
-        *_db_args(db_host, db_port, db_user),
-        f"--addons-path={_addons_path(odoo_path)}",
-        "-d",
+    cmd = _odoo_command(
         db,
+        _odoo_path(odoo_path),
+        db_host,
+        db_port,
+        db_user,
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
-        "--log-level=warn",
         *options,
-    ]
+    )
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
