@@ -16,10 +16,14 @@ The same 1,000 orders of 3 lines, three ways, in the same run and database:
   requests created) and committed;
 - the drop pipeline one file at a time, as an upload, an API call or an
   e-mail with one file: ``b2b.connection.import_csv`` and a commit per file,
-  for 200 files (``--single``).
+  for 200 files (``--single``);
+- for reference, no file and no check at all: the ship-to contacts and the
+  orders created by the ORM directly (``res.partner.create`` then
+  ``sale.order.create``, 100 at a time, committed), what a script written
+  for these very orders, with nothing to parse or check, would do.
 
 The ways take turns, 100 orders each (and 20 files one by one), so that the
-load of a shared machine weighs on all three alike. Each way has its own
+load of a shared machine weighs on all of them alike. Each way has its own
 retailer, with ``--history`` ship-to contacts from earlier orders (default
 0): every order adds one, and sale.order computes each order's invoice
 address by walking the retailer's contacts. All create the same draft
@@ -41,7 +45,7 @@ from pathlib import Path
 from populate import _connect, ensure_database, odoo_env, say
 
 PRODUCTS = 30
-WAYS = ("import", "batch", "single")
+WAYS = ("import", "batch", "single", "orm")
 CITIES = [
     ("Paris", "FR", "75001", "France"),
     ("Lyon", "FR", "69001", "France"),
@@ -325,6 +329,64 @@ def _run_base_import(env, connection, orders, run):
     return elapsed, order_ids
 
 
+def _run_orm(env, connection, orders):
+    """The ship-to contacts and the requests created by the ORM directly, no
+    file and no check: the retailer, its connection and the products are
+    known, the values are right."""
+    from odoo.fields import Command  # once odoo_env made odoo importable
+
+    retailer = connection.partner_id
+    products = {
+        product.default_code: product.id
+        for product in env["product.product"].search(
+            [("default_code", "=like", "BCSV-%")]
+        )
+    }
+    country_ids = {
+        code: env["res.country"].search([("code", "=", code)]).id
+        for code in {order["country"] for order in orders}
+    }
+    started = time.perf_counter()
+    contacts = env["res.partner"].create(
+        [
+            {
+                "name": order["name"],
+                "parent_id": retailer.id,
+                "type": "delivery",
+                "street": order["street"],
+                "city": order["city"],
+                "zip": order["zip"],
+                "country_id": country_ids[order["country"]],
+                "email": order["email"],
+            }
+            for order in orders
+        ]
+    )
+    created = env["sale.order"].create(
+        [
+            {
+                "partner_id": retailer.id,
+                "partner_shipping_id": contact.id,
+                "client_order_ref": order["reference"],
+                "b2b_connection_id": connection.id,
+                "b2b_state": "request",
+                "b2b_note": order["note"],
+                "order_line": [
+                    Command.create(
+                        {"product_id": products[sku], "product_uom_qty": quantity}
+                    )
+                    for sku, quantity in order["lines"]
+                ],
+            }
+            for order, contact in zip(orders, contacts, strict=True)
+        ]
+    )
+    env.cr.commit()
+    elapsed = time.perf_counter() - started
+    assert len(created) == len(orders)
+    return elapsed
+
+
 def _check_same_orders(env, connections, orders, run_drop, imported_ids):
     """The drop pipeline made the same requests as Odoo's import: state, lines,
     ship-to address, note (each way has its own retailer)."""
@@ -338,7 +400,11 @@ def _check_same_orders(env, connections, orders, run_drop, imported_ids):
         assert left.client_order_ref[-5:] == right.client_order_ref[-5:]
         assert (left.b2b_state, right.b2b_state) == ("request", "request")
         assert right.b2b_connection_id == connections["import"]
-        assert left.b2b_connection_id in (connections["batch"], connections["single"])
+        assert left.b2b_connection_id in (
+            connections["batch"],
+            connections["single"],
+            connections["orm"],
+        )
         assert left.partner_id == left.b2b_connection_id.partner_id
         assert left.b2b_note == right.b2b_note
         assert sorted(
@@ -390,9 +456,11 @@ def main(argv=None):
         import_orders = _orders("I", run, args.orders, args.lines, seed=7)
         batch_orders = _orders("D", run, args.orders, args.lines, seed=7)
         single_orders = _orders("S", run, args.single, args.lines, seed=7)
+        orm_orders = _orders("O", run, args.orders, args.lines, seed=7)
         say(
             f"{args.orders:,} orders of {args.lines} lines, in {rounds} rounds of "
-            f"{args.batch}: Odoo's import, the drop pipeline by batches and one by one"
+            f"{args.batch}: Odoo's import, the drop pipeline by batches and one by "
+            "one, the ORM directly"
         )
         times = dict.fromkeys(WAYS, 0.0)
         imported_ids = []
@@ -413,21 +481,26 @@ def main(argv=None):
                 times["single"] += _run_pipeline(
                     env, connections["single"], single_orders[single_chunk], 1
                 )
+            times["orm"] += _run_orm(env, connections["orm"], orm_orders[chunk])
         _check_same_orders(env, connections, batch_orders, f"D{run}", imported_ids)
         _check_same_orders(
             env, connections, single_orders, f"S{run}", imported_ids[: args.single]
         )
+        _check_same_orders(env, connections, orm_orders, f"O{run}", imported_ids)
         base_ms = times["import"] / args.orders * 1000
         batch_ms = times["batch"] / args.orders * 1000
         single_ms = times["single"] / args.single * 1000
+        orm_ms = times["orm"] / args.orders * 1000
         for label, way, per in (
             ("base_import:              ", "import", f"{base_ms:6.1f} ms an order"),
             ("drop pipeline, by batches:", "batch", f"{batch_ms:6.1f} ms a file"),
             ("drop pipeline, one by one:", "single", f"{single_ms:6.1f} ms a file"),
+            ("the ORM directly:         ", "orm", f"{orm_ms:6.1f} ms an order"),
         ):
             say(f"{label} {times[way]:6.1f} s, {per}")
         say(f"by batches, the drop pipeline is {base_ms / batch_ms:.2f} times as fast")
         say(f"one by one, the drop pipeline is {base_ms / single_ms:.2f} times as fast")
+        say(f"the ORM directly is {base_ms / orm_ms:.2f} times as fast")
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
     (results / f"csv_import_history_{args.history}.json").write_text(
@@ -445,6 +518,9 @@ def main(argv=None):
                 "drop_one_by_one_ms_per_file": round(single_ms, 1),
                 "speedup_batches": round(base_ms / batch_ms, 2),
                 "speedup_one_by_one": round(base_ms / single_ms, 2),
+                "orm_directly_s": round(times["orm"], 2),
+                "orm_directly_ms_per_order": round(orm_ms, 1),
+                "speedup_orm_directly": round(base_ms / orm_ms, 2),
             },
             indent=2,
         )
