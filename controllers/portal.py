@@ -943,6 +943,10 @@ class B2bCustomerPortal(portal.CustomerPortal):
         values = self._b2b_values(
             "b2b_credentials",
             message=message,
+            previous_valid_until=hasattr(
+                connection_sudo, "_b2b_previous_secret_valid_until"
+            )
+            and connection_sudo._b2b_previous_secret_valid_until(),
             webhook_url=self._b2b_webhook_url(connection_sudo),
             has_webhook_secret="webhook_secret" in connection_sudo._fields,
             can_rotate=hasattr(connection_sudo, "action_rotate_webhook_secret"),

@@ -197,11 +197,6 @@ class B2bEvent(models.Model):
             return 401, api_schema.problem(401, UNAUTHORIZED_DETAIL)
         if not connection:
             return 401, api_schema.problem(401, UNAUTHORIZED_DETAIL)
-        if connection.state != "connected":
-            try:
-                connection._check_can_receive()
-            except B2bRefusedError as refusal:
-                return 403, api_schema.problem(403, refusal.args[0])
         key = verification.msg_id
         if "\x00" in key:
             return 422, api_schema.problem(
@@ -214,8 +209,23 @@ class B2bEvent(models.Model):
                     }
                 ],
             )
+        if connection.state != "connected":
+            # the retry of a delivery answered before the connection stopped
+            # gets that answer: the retailer may never have received it
+            earlier = self.search(
+                self._b2b_inbound_domain(connection, key)
+                + [("response_status", "!=", False)],
+                limit=1,
+            )
+            if earlier:
+                return earlier._b2b_stored_answer()
+            try:
+                connection._check_can_receive()
+            except B2bRefusedError as refusal:
+                return 403, api_schema.problem(403, refusal.args[0])
+        # checked as bytes: a body that is not UTF-8 is refused, not mended
+        envelope, errors = self._b2b_read_payload(body)
         payload = body.decode("utf-8", "replace").replace("\x00", "\ufffd")
-        envelope, errors = self._b2b_read_payload(payload)
         event = self._b2b_inbound_event(
             connection, key, payload, *self._b2b_envelope_labels(envelope)
         )
@@ -287,12 +297,15 @@ class B2bEvent(models.Model):
         row = self.env.cr.fetchone()
         if row:
             return self.browse(row[0])
-        domain = [
+        return self.search(self._b2b_inbound_domain(connection, key), limit=1)
+
+    @api.model
+    def _b2b_inbound_domain(self, connection, key):
+        return [
             ("connection_id", "=", connection.id),
             ("direction", "=", "inbound"),
             ("idempotency_key", "=", key),
         ]
-        return self.search(domain, limit=1)
 
     def _b2b_stored_answer(self):
         self.ensure_one()
@@ -314,7 +327,7 @@ class B2bEvent(models.Model):
 
     @api.model
     def _b2b_read_payload(self, payload):
-        """Parse and check a body: ``(envelope, errors)``."""
+        """Parse and check a body (bytes or text): ``(envelope, errors)``."""
         try:
             envelope = json_schema.loads(payload or "")
         except json_schema.JsonBodyError as error:
@@ -705,13 +718,17 @@ class B2bEvent(models.Model):
         )
         attempts = self.attempts + 1
         try:
-            response = requests.post(
+            # streamed: of the answer only its start is read (and stored), so
+            # that an endless one cannot hold the scheduled action
+            with requests.post(
                 url,
                 data=body,
                 headers=headers,
                 timeout=SEND_TIMEOUT,
                 allow_redirects=False,
-            )
+                stream=True,
+            ) as response:
+                text = _answer_start(response)
         except requests.RequestException as error:
             _logger.info(
                 "Webhook event %s to connection %s failed: %s",
@@ -719,11 +736,8 @@ class B2bEvent(models.Model):
                 connection.id,
                 type(error).__name__,
             )
-            self._b2b_delivery_failed(
-                attempts, None, _("No answer: %(error)s", error=error)
-            )
+            self._b2b_delivery_failed(attempts, _("No answer: %(error)s", error=error))
             return False
-        text = response.text[:MAX_STORED_RESPONSE]
         if 200 <= response.status_code < 300:
             self.write(
                 {
@@ -743,19 +757,17 @@ class B2bEvent(models.Model):
             return False
         self._b2b_delivery_failed(
             attempts,
-            response,
             _("The endpoint answered %(status)s.", status=response.status_code),
+            response.status_code,
+            text,
         )
         return False
 
-    def _b2b_delivery_failed(self, attempts, response, error):
+    def _b2b_delivery_failed(self, attempts, error, status=None, text=None):
         self.ensure_one()
         values = {"attempts": attempts, "last_error": error}
-        if response is not None:
-            values.update(
-                response_status=response.status_code,
-                response=response.text[:MAX_STORED_RESPONSE],
-            )
+        if status is not None:
+            values.update(response_status=status, response=text)
         if attempts > len(RETRY_DELAYS):
             values.update(state="abandoned", next_attempt_at=False)
             self.write(values)
@@ -994,3 +1006,16 @@ class B2bEvent(models.Model):
         testing = getattr(threading.current_thread(), "testing", False)
         if not testing and not self.env.registry.in_test_mode():
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+
+def _answer_start(response):
+    """The start of an endpoint's answer, as much as is stored: read for at
+    most the send timeout, the rest never downloaded."""
+    deadline = time.monotonic() + SEND_TIMEOUT
+    content = b""
+    # a character takes up to 4 bytes
+    for chunk in response.iter_content(chunk_size=1024):
+        content += chunk
+        if len(content) >= 4 * MAX_STORED_RESPONSE or time.monotonic() > deadline:
+            break
+    return content.decode(response.encoding or "utf-8", "replace")[:MAX_STORED_RESPONSE]

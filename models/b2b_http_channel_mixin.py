@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_datetime
 
 from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools import api_schema, json_schema, webhook_signature
@@ -167,7 +168,10 @@ class B2bHttpChannelMixin(models.AbstractModel):
             connection.message_post(
                 body=_(
                     "The webhook secret was renewed; the previous one stays valid "
-                    "for 24 hours."
+                    "until %(date)s.",
+                    date=format_datetime(
+                        self.env, connection._b2b_previous_secret_valid_until()
+                    ),
                 ),
                 subtype_xmlid="mail.mt_note",
             )
@@ -184,8 +188,12 @@ class B2bHttpChannelMixin(models.AbstractModel):
             connection.message_post(
                 body=_(
                     "The outbound secret was renewed; events are signed with both "
-                    "secrets "
-                    "for 24 hours."
+                    "secrets until %(date)s.",
+                    date=format_datetime(
+                        self.env,
+                        connection.sudo().webhook_outbound_secret_rotated_at
+                        + ROTATION_GRACE,
+                    ),
                 ),
                 subtype_xmlid="mail.mt_note",
             )
@@ -201,15 +209,27 @@ class B2bHttpChannelMixin(models.AbstractModel):
         return action
 
     def _b2b_rotate(self, current, previous, rotated_at):
+        """A new secret in ``current``; the one in use before stays valid for
+        24 hours. Renewed again within these 24 hours (a form sent twice, a
+        second thought), the secret the other side used before the first
+        renewal stays the previous one, to the end of its 24 hours: the one
+        in between, just shown, is dropped rather than the one in use."""
         now = fields.Datetime.now()
         for connection in self.sudo():
-            connection.write(
-                {
-                    previous: connection[current],
-                    current: webhook_signature.generate_secret(),
-                    rotated_at: now,
-                }
-            )
+            values = {current: webhook_signature.generate_secret()}
+            if not (
+                connection[previous]
+                and connection[rotated_at]
+                and connection[rotated_at] > now - ROTATION_GRACE
+            ):
+                values.update({previous: connection[current], rotated_at: now})
+            connection.write(values)
+
+    def _b2b_previous_secret_valid_until(self):
+        """Until when the retailer may still sign with its previous secret."""
+        self.ensure_one()
+        rotated_at = self.sudo().webhook_secret_rotated_at
+        return rotated_at and rotated_at + ROTATION_GRACE
 
     # Business methods --------------------------------------------------------
 

@@ -59,7 +59,9 @@ class IrHttp(models.AbstractModel):
         if (http_request.content_length or 0) > max_size:
             return cls._b2b_problem_response(413, too_large)
         try:
-            body = http_request.get_data(cache=False)
+            # kept on the request: Odoo replays a request whose transaction
+            # met a concurrent one, and the replay reads the body again
+            body = http_request.get_data(cache=True)
         except werkzeug.exceptions.RequestEntityTooLarge:
             return cls._b2b_problem_response(413, too_large)
         except werkzeug.exceptions.ClientDisconnected:

@@ -2,6 +2,7 @@
 ``standardwebhooks`` library a retailer would use, and a real HTTP endpoint
 on 127.0.0.1 that records what the supplier sends to it."""
 
+import contextlib
 import json
 import queue
 import threading
@@ -9,6 +10,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import patch
 
 import standardwebhooks
 
@@ -43,6 +45,29 @@ def request_data(reference="WH-1", **values):
     )
 
 
+@contextlib.contextmanager
+def conflict_on_first_call(model_class, method):
+    """The first call of ``method`` of ``model_class`` meets a real
+    serialization failure from PostgreSQL, as when a concurrent transaction
+    took the same row first: Odoo then replays the whole HTTP request. Yields
+    the list of the calls' arguments."""
+    original = getattr(model_class, method)
+    calls = []
+
+    def conflicting(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            self.env.cr.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' "
+                "USING ERRCODE = 'serialization_failure'; END $$",
+                log_exceptions=False,
+            )
+        return original(self, *args, **kwargs)
+
+    with patch.object(model_class, method, conflicting):
+        yield calls
+
+
 def signed_headers(secret, body, msg_id=None, timestamp=None):
     """Standard Webhooks headers of ``body`` (bytes), signed by the reference
     library."""
@@ -65,11 +90,17 @@ def envelope(event_type, data):
 
 class RecordingEndpoint:
     """An HTTP server on 127.0.0.1, in a thread, answering each POST with the
-    next status of ``statuses`` (200 when none is left) and recording it."""
+    next status of ``statuses`` (200 when none is left) and recording it.
+    With ``endless_answer``, the answer's body goes on until the client hangs
+    up (or 64 MiB): ``answer_bytes_sent`` tells how much it took."""
+
+    ENDLESS_LIMIT = 64 * 1024 * 1024
 
     def __init__(self):
         self.requests = []
         self.statuses = queue.Queue()
+        self.endless_answer = False
+        self.answer_bytes_sent = 0
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -87,6 +118,9 @@ class RecordingEndpoint:
                     status = endpoint.statuses.get_nowait()
                 except queue.Empty:
                     status = 200
+                if endpoint.endless_answer:
+                    self._answer_endlessly(status)
+                    return
                 payload = b'{"ok": true}'
                 self.send_response(status)
                 if 300 <= status < 400:
@@ -95,6 +129,17 @@ class RecordingEndpoint:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _answer_endlessly(self, status):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.end_headers()
+                chunk = b"ok " * 21845
+                # until the client hangs up (the write then fails)
+                with contextlib.suppress(OSError):
+                    while endpoint.answer_bytes_sent < endpoint.ENDLESS_LIMIT:
+                        self.wfile.write(chunk)
+                        endpoint.answer_bytes_sent += len(chunk)
 
             def log_message(self, format, *args):  # noqa: A002 - signature of http.server
                 pass

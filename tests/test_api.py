@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..tools import api_schema
-from .channels_common import request_data
+from .channels_common import conflict_on_first_call, request_data
 from .shipping_common import B2bShippingCommon
 
 PROBLEM = "application/problem+json"
@@ -257,6 +257,24 @@ class TestApi(B2bApiCommon):
             self._call("POST", "/b2b/v1/requests", body=request_data("API-1")), 422
         )
         self.assertEqual(problem["errors"][0]["path"], "reference")
+
+    def test_post_request_replayed_after_a_concurrency_conflict(self):
+        # Odoo replays a request whose transaction met a concurrent one: the
+        # replay reads the same body again
+        with conflict_on_first_call(
+            type(self.env["b2b.connection"]), "_b2b_api_create_request"
+        ) as calls:
+            response = self._call(
+                "POST", "/b2b/v1/requests", body=request_data("API-REPLAY")
+            )
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(
+            len(
+                self.env["sale.order"].search([("client_order_ref", "=", "API-REPLAY")])
+            ),
+            1,
+        )
 
     def test_post_request_lists_every_problem(self):
         data = request_data(

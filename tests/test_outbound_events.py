@@ -37,6 +37,8 @@ class TestOutboundEvents(B2bCommon):
         self.endpoint.requests.clear()
         while not self.endpoint.statuses.empty():
             self.endpoint.statuses.get_nowait()
+        self.endpoint.endless_answer = False
+        self.endpoint.answer_bytes_sent = 0
 
     def _outbound(self, **values):
         domain = [
@@ -281,6 +283,32 @@ class TestOutboundEvents(B2bCommon):
         self.assertEqual(len(request["headers"]["webhook-signature"].split()), 1)
         with self.assertRaises(standardwebhooks.webhooks.WebhookVerificationError):
             self._verify(request, old)
+
+    def test_outbound_secret_renewed_twice_still_signs_with_the_one_in_use(self):
+        in_use = self.connection.sudo().webhook_outbound_secret
+        manager_connection = self.connection.with_user(self.b2b_manager)
+        manager_connection.action_rotate_webhook_outbound_secret()
+        manager_connection.action_rotate_webhook_outbound_secret()
+        new = self.connection.sudo().webhook_outbound_secret
+        self._answered_request("OUT-17")
+        self._send()
+        request = self.endpoint.requests[-1]
+        self.assertEqual(len(request["headers"]["webhook-signature"].split()), 2)
+        self.assertEqual(self._verify(request, in_use)["type"], "request.answered")
+        self.assertEqual(self._verify(request, new)["type"], "request.answered")
+
+    def test_endless_answer_is_cut_after_what_is_stored(self):
+        # only the start of the answer is stored: the rest is not downloaded
+        self.endpoint.endless_answer = True
+        self._answered_request("OUT-18")
+        self._send()
+        event = self._outbound()
+        self.assertEqual(event.state, "sent")
+        self.assertTrue(event.response.startswith("ok ok"))
+        self.assertLessEqual(len(event.response), 2000)
+        self.assertLess(
+            self.endpoint.answer_bytes_sent, self.endpoint.ENDLESS_LIMIT // 2
+        )
 
     def test_webhook_url_must_be_http(self):
         with self.assertRaises(ValidationError) as error:

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.tests import tagged
@@ -183,6 +184,13 @@ class TestPortalConnectionPage(B2bPortalCommon):
         self._login(self.admin_a)
         response = self._post("/my/b2b/credentials/rotate")
         self.assertIn("A new secret is active", response.text)
+        # until when the previous one works
+        until = re.search(r'o_b2b_previous_valid_until">([^<]+)<', response.text)
+        self.assertTrue(until, response.text)
+        self.assertIn(
+            str((self.connection.webhook_secret_rotated_at + timedelta(days=1)).year),
+            until.group(1),
+        )
         self.assertNotEqual(self.connection.webhook_secret, old)
         self.assertIn(self.connection.webhook_secret, response.text)
 

@@ -15,7 +15,12 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..tools import webhook_signature
-from .channels_common import envelope, request_data, signed_headers
+from .channels_common import (
+    conflict_on_first_call,
+    envelope,
+    request_data,
+    signed_headers,
+)
 from .common import B2bCommon
 
 PROBLEM = "application/problem+json"
@@ -224,6 +229,22 @@ class TestWebhook(B2bWebhookCommon):
         )
         self.assertEqual(len(self._orders("WH-10")), 1)
 
+    def test_delivery_replayed_after_a_concurrency_conflict_is_processed_once(self):
+        # a duplicate racing its first delivery, or the scheduled action
+        # holding the event's row: Odoo replays the request, which must read
+        # the same signed body again
+        with conflict_on_first_call(
+            type(self.env["b2b.event"]), "_b2b_inbound_event"
+        ) as calls:
+            response = self._deliver(
+                "request.created", request_data("WH-30"), msg_id="msg_replayed"
+            )
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["reference"], "WH-30")
+        self.assertEqual(len(self._orders("WH-30")), 1)
+        self.assertEqual(len(self._events(idempotency_key="msg_replayed")), 1)
+
     def test_rotated_secret_keeps_the_previous_one_valid_for_24_hours(self):
         old = self.secret
         self.connection.with_user(self.b2b_manager).action_rotate_webhook_secret()
@@ -258,6 +279,38 @@ class TestWebhook(B2bWebhookCommon):
             200,
         )
 
+    def test_secret_renewed_twice_keeps_the_one_in_use_valid(self):
+        # a form sent twice: the secret in between was never used by the
+        # retailer, the one it signs with keeps its 24 hours
+        in_use = self.secret
+        manager_connection = self.connection.with_user(self.b2b_manager)
+        manager_connection.action_rotate_webhook_secret()
+        between = self.connection.sudo().webhook_secret
+        rotated_at = self.connection.sudo().webhook_secret_rotated_at
+        manager_connection.action_rotate_webhook_secret()
+        new = self.connection.sudo().webhook_secret
+        self.assertEqual(len({in_use, between, new}), 3)
+        self.assertEqual(self.connection.sudo().webhook_secret_rotated_at, rotated_at)
+        for reference, secret, status in (
+            ("WH-34", in_use, 200),
+            ("WH-35", new, 200),
+            ("WH-36", between, 401),
+        ):
+            self.assertEqual(
+                self._deliver(
+                    "request.created", request_data(reference), secret=secret
+                ).status_code,
+                status,
+                reference,
+            )
+        self.assertIn("stays valid until", self.connection.message_ids[0].preview or "")
+        # once its 24 hours are over, a renewal makes the current one the previous
+        self.connection.sudo().webhook_secret_rotated_at = rotated_at - timedelta(
+            hours=25
+        )
+        manager_connection.action_rotate_webhook_secret()
+        self.assertEqual(self.connection.sudo().webhook_secret_previous, new)
+
     def test_connection_not_connected_answers_403_with_the_reason(self):
         self.connection.action_suspend()
         response = self._deliver("request.created", request_data("WH-15"))
@@ -265,6 +318,22 @@ class TestWebhook(B2bWebhookCommon):
         self.assertEqual(response.headers["Content-Type"], PROBLEM)
         self.assertIn("suspended", response.json()["detail"].lower())
         self.assertFalse(self._events())
+
+    def test_retry_after_the_connection_stopped_gets_the_first_answer(self):
+        # the retailer lost the answer, then the supplier suspended it: the
+        # request exists and will be served, the retry must not say "refused"
+        body = envelope("request.created", request_data("WH-32"))
+        first = self._post(body, signed_headers(self.secret, body, msg_id="msg_kept"))
+        self.assertEqual(first.status_code, 200)
+        self.connection.action_suspend()
+        again = self._post(body, signed_headers(self.secret, body, msg_id="msg_kept"))
+        self.assertEqual((again.status_code, again.json()), (200, first.json()))
+        self.assertEqual(len(self._orders("WH-32")), 1)
+        # a new delivery is refused
+        self.assertEqual(
+            self._deliver("request.created", request_data("WH-33")).status_code, 403
+        )
+        self.assertFalse(self._orders("WH-33"))
 
     def test_body_over_one_mebibyte_answers_413(self):
         data = request_data("WH-16", note="x" * (1024 * 1024))
@@ -292,6 +361,21 @@ class TestWebhook(B2bWebhookCommon):
         self.assertEqual(problem["errors"][0]["path"], "")
         self.assertIn("not valid JSON", problem["errors"][0]["message"])
         self.assertEqual(self._events(idempotency_key="msg_json").state, "failed")
+
+    def test_body_that_is_not_utf8_answers_422_and_creates_nothing(self):
+        # a sender's Latin-1 "ü" would otherwise reach the packing slip as "�"
+        body = envelope("request.created", request_data("WH-31", note="Müller"))
+        body = body.replace(b"M\\u00fcller", "Müller".encode("latin-1"))
+        self.assertIn(b"M\xfcller", body)
+        headers = dict(
+            webhook_signature.sign_headers(self.secret, "msg_latin1", body),
+            **{"Content-Type": "application/json"},
+        )
+        response = self._post(body, headers)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertIn("not UTF-8", response.json()["errors"][0]["message"])
+        self.assertFalse(self._orders("WH-31"))
+        self.assertEqual(self._events(idempotency_key="msg_latin1").state, "failed")
 
     def test_invalid_data_answers_422_listing_every_problem(self):
         data = request_data("WH-18")
