@@ -314,6 +314,12 @@ class B2bCsvChannelMixin(models.AbstractModel):
                 user=params.get("username"),
                 methods=_(" and ").join(params.get("methods") or []),
             )
+        if code == "file_name":
+            return _(
+                "A file name in %(folder)s is not UTF-8 text, so the folder cannot "
+                "be read: ask the retailer to rename the file.",
+                folder=params.get("path"),
+            )
         if code == "folder_missing":
             return _(
                 "Folder missing: the %(role)s folder %(folder)s does not exist on "
@@ -327,6 +333,9 @@ class B2bCsvChannelMixin(models.AbstractModel):
         """Connect, check the host key, log in and check the folders; say what
         failed."""
         self.ensure_one()
+        # it logs in to the retailer's server with the connection's secrets,
+        # read as superuser: for those who may change the connection
+        self.check_access("write")
         try:
             steps = sftp_client.test_connection(self._b2b_sftp_settings())
         except sftp_client.SftpError as exc:
@@ -356,6 +365,9 @@ class B2bCsvChannelMixin(models.AbstractModel):
 
     def action_b2b_sftp_poll(self):
         """Fetch the retailer's files now (the scheduled action does it regularly)."""
+        # files are imported and committed as superuser: for those who may
+        # change the connection
+        self.check_access("write")
         total = 0
         for connection in self:
             if not connection.sftp_enabled:

@@ -1,8 +1,10 @@
+import os
 import threading
 import time
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.b2b_dropship.tools import sftp_client
@@ -188,6 +190,24 @@ class TestSftpPoll(SshdCase, B2bCommon):
             result["params"]["message"],
         )
 
+    def test_file_name_that_is_not_utf8_is_told_and_the_others_wait(self):
+        # "März" saved in Latin-1: SFTP names are UTF-8, the listing fails
+        latin1 = os.path.join(os.fsencode(self.inbox), b"Bestellung_M\xe4rz.csv")
+        with open(latin1, "wb") as file:
+            file.write(csv_file("SF-20"))
+        (self.inbox / "SF-21.csv").write_bytes(csv_file("SF-21"))
+        self._poll()
+        self.assertEqual(
+            self.connection.sftp_last_error,
+            f"A file name in {self.inbox} is not UTF-8 text, so the folder cannot "
+            "be read: ask the retailer to rename the file.",
+        )
+        self.assertFalse(self._drops())
+        os.rename(latin1, os.path.join(os.fsencode(self.inbox), b"SF-20.csv"))
+        self._poll()
+        self.assertFalse(self.connection.sftp_last_error)
+        self.assertEqual(len(self._orders()), 2)
+
     def test_missing_folder_is_told_before_taking_any_file(self):
         (self.base / "processed").rmdir()
         (self.inbox / "SF-9.csv").write_bytes(csv_file("SF-9"))
@@ -340,6 +360,20 @@ class TestSftpPoll(SshdCase, B2bCommon):
         result = self.connection.with_user(self.b2b_manager).action_b2b_sftp_poll()
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual(self._drops().state, "imported")
+
+    def test_test_and_poll_buttons_are_for_managers(self):
+        # both log in to the retailer's server with the connection's secrets
+        (self.inbox / "SF-19.csv").write_bytes(csv_file("SF-19"))
+        for user in (self.b2b_user, self.portal_user):
+            connection = self.connection.with_user(user)
+            with self.assertRaises(AccessError):
+                connection.action_b2b_sftp_test()
+            with self.assertRaises(AccessError):
+                connection.action_b2b_sftp_poll()
+        self.assertFalse(self._drops())
+        self.assertEqual(names(self.inbox), ["SF-19.csv"])
+        result = self.connection.with_user(self.b2b_manager).action_b2b_sftp_test()
+        self.assertEqual(result["params"]["type"], "success")
 
     # Shipment files ------------------------------------------------------------
 

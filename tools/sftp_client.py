@@ -211,6 +211,13 @@ class SftpFileTooLargeError(SftpFileError):
     code = "file_too_large"
 
 
+class SftpFileNameError(SftpFileError):
+    """A name in a folder is not UTF-8 text, which SFTP requires: the folder
+    cannot be listed until it is renamed."""
+
+    code = "file_name"
+
+
 # -- settings ------------------------------------------------------------------------
 
 
@@ -799,6 +806,12 @@ class SftpClient:
             )
         try:
             yield
+        except UnicodeDecodeError:
+            raise SftpFileNameError(
+                f"A file name in {path} is not UTF-8 text: rename it ({action}).",
+                path=path,
+                action=action,
+            ) from None
         except (EOFError, paramiko.SSHException, OSError) as exc:
             transport = self._transport
             if isinstance(exc, TimeoutError):

@@ -12,6 +12,7 @@ UTF-8 without byte order mark, comma-separated, CRLF line ends, as
 """
 
 import csv
+import hashlib
 import io
 import re
 from datetime import datetime
@@ -74,10 +75,15 @@ def shipment_csv(payload):
 
 
 def shipment_file_name(payload):
-    """``shipment-<order reference>-<shipment number>.csv``, safe on any server."""
-    reference = _UNSAFE.sub(
-        "_", str(payload.get("reference") or payload.get("order") or "order")
-    )
-    reference = reference.strip("._") or "order"
+    """``shipment-<order reference>-<shipment number>.csv``, safe on any server.
+
+    A reference that has to be changed to be safe (``PO/1`` and ``PO#1`` both
+    give ``PO_1``) gets a short digest of itself as well, so that two orders
+    never write the same file."""
+    original = str(payload.get("reference") or payload.get("order") or "order")
+    reference = _UNSAFE.sub("_", original).strip("._")[:100] or "order"
+    if reference != original:
+        digest = hashlib.sha256(original.encode()).hexdigest()[:8]
+        reference = f"{reference}-{digest}"
     number = payload.get("shipment") or 1
-    return f"shipment-{reference[:100]}-{number}.csv"
+    return f"shipment-{reference}-{number}.csv"

@@ -1,5 +1,7 @@
 """The shipment confirmation file written to the retailer's SFTP outbox."""
 
+import re
+
 from b2b_dropship_tools import csv_drop, shipment_csv
 
 PAYLOAD = {
@@ -39,13 +41,19 @@ def test_cells_read_as_formulas_are_neutralised_and_missing_values_empty():
 
 def test_file_name_is_safe_and_names_the_shipment():
     assert shipment_csv.shipment_file_name(PAYLOAD) == "shipment-PO-1001-2.csv"
-    assert (
-        shipment_csv.shipment_file_name(
-            dict(PAYLOAD, reference="../PO 7/b", shipment=None)
-        )
-        == "shipment-PO_7_b-1.csv"
+    unsafe = shipment_csv.shipment_file_name(
+        dict(PAYLOAD, reference="../PO 7/b", shipment=None)
     )
+    assert re.fullmatch(r"shipment-PO_7_b-[0-9a-f]{8}-1\.csv", unsafe), unsafe
     assert shipment_csv.shipment_file_name({"order": "S1"}) == "shipment-S1-1.csv"
+
+
+def test_references_made_safe_alike_get_different_file_names():
+    names = {
+        shipment_csv.shipment_file_name(dict(PAYLOAD, reference=reference))
+        for reference in ("PO#1", "PO/1", "PO_1", "Best-Ä1", "Best-Ö1")
+    }
+    assert len(names) == 5
 
 
 def test_the_csv_drop_parser_reads_it():
