@@ -185,7 +185,7 @@ class TestPortalConnectionPage(B2bPortalCommon):
         response = self._post("/my/b2b/credentials/rotate")
         self.assertIn("A new secret is active", response.text)
         # until when the previous one works
-        until = re.search(r'o_b2b_previous_valid_until">([^<]+)<', response.text)
+        until = re.search(r'o_b2b_previous_valid_until"[^>]*>([^<]+)<', response.text)
         self.assertTrue(until, response.text)
         self.assertIn(
             str((self.connection.webhook_secret_rotated_at + timedelta(days=1)).year),
