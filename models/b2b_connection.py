@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import escape_psql
 
 from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools.deadline import compute_deadline
@@ -536,7 +537,8 @@ class B2bConnection(models.Model):
             state = self.env["res.country.state"].search(
                 [
                     ("country_id", "=", country.id),
-                    ("code", "=ilike", state_code.strip()),
+                    # =ilike for the case only: % and _ are no wildcards here
+                    ("code", "=ilike", escape_psql(state_code.strip())),
                 ],
                 limit=1,
             )

@@ -250,8 +250,11 @@ class B2bCsvChannelMixin(models.AbstractModel):
             private_key=connection.sftp_private_key or None,
             private_key_passphrase=connection.sftp_private_key_passphrase or None,
             host_key=connection.sftp_host_key or "",
-            # folders of the directions in use only: they are all checked
-            inbox=connection.sftp_inbox or "/in",
+            # folders of the directions in use only: they are all checked (a
+            # connection not set up yet checks the inbox)
+            inbox=connection.sftp_inbox or "/in"
+            if connection.sftp_enabled or not connection.sftp_outbound_enabled
+            else "",
             processed=connection.sftp_processed or ""
             if connection.sftp_enabled
             else "",
@@ -611,11 +614,16 @@ class B2bCsvChannelMixin(models.AbstractModel):
             if drop.state == "imported":
                 path = sftp.move(claimed, settings.processed)
             else:
-                sftp.write_atomic(
-                    settings.error,
-                    csv_drop.error_file_name(original),
-                    drop._b2b_error_file_content(),
+                # a name free for the file and its error file alike: a second
+                # bad orders.csv goes in as orders-2.csv beside
+                # orders-2.csv.errors.csv, the first one's errors stay
+                errors = drop._b2b_error_file_content()
+                target = sftp.free_name(
+                    settings.error, original, csv_drop.ERROR_FILE_SUFFIX, errors
                 )
-                path = sftp.move(claimed, settings.error)
+                sftp.write_atomic(
+                    settings.error, csv_drop.error_file_name(target), errors
+                )
+                path = sftp.move(claimed, settings.error, target_name=target)
             drop.write({"sftp_done": True, "sftp_remote_path": path})
         return self._b2b_sftp_checkpoint()

@@ -1,5 +1,6 @@
 import base64
 import logging
+import re
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -7,7 +8,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize, email_split
+from odoo.tools import SQL, email_normalize, email_split, escape_psql
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -327,20 +328,26 @@ class B2bFileDrop(models.Model):
     def _b2b_create_orders(self, connection, pending):
         """Create the orders of ``[(drop, parsed, order values)]`` together;
         when that fails on a reference taken meanwhile (by a concurrent
-        import), one by one."""
+        import) or on what Odoo refuses (confirming an order without a
+        stock rule to deliver it, say), one by one: the file that fails gets
+        the error, the others are imported."""
         values_list = [values for _drop, _parsed, values in pending]
         connection._b2b_prepare_received(values_list)
         try:
             with self.env.cr.savepoint():
                 orders = connection._b2b_create_received(values_list)
-        except psycopg2.errors.UniqueViolation as exc:
-            if exc.diag.constraint_name != ORDER_REFERENCE_CONSTRAINT:
+        except (psycopg2.errors.UniqueViolation, UserError) as exc:
+            taken = isinstance(exc, psycopg2.errors.UniqueViolation)
+            if taken and exc.diag.constraint_name != ORDER_REFERENCE_CONSTRAINT:
                 raise
             if len(pending) > 1:
                 for item in pending:
                     self._b2b_create_orders(connection, [item])
                 return
             drop, parsed, _values = pending[0]
+            if not taken:
+                drop._b2b_set_errors([csv_drop.CsvError(None, "", "", exc.args[0])])
+                return
             drop._b2b_set_duplicate(
                 _(
                     "The order reference %(reference)s was already received: the "
@@ -391,8 +398,9 @@ class B2bFileDrop(models.Model):
             [
                 ("country_id.code", "=", country_code.upper()),
                 "|",
-                ("code", "=ilike", state),
-                ("name", "=ilike", state),
+                # =ilike for the case only: % and _ are no wildcards here
+                ("code", "=ilike", escape_psql(state)),
+                ("name", "=ilike", escape_psql(state)),
             ],
             limit=1,
         )
@@ -564,8 +572,14 @@ class B2bFileDrop(models.Model):
                 name=candidates[0].name,
             )
         if len(connected) > 1:
-            subject = message_dict.get("subject") or ""
-            named = connected.filtered(lambda connection: connection.code in subject)
+            # the code as a word of the subject, in any case: "acme" is not
+            # named by a subject naming "acme-eu"
+            words = set(
+                re.findall(
+                    r"[a-z0-9_-]+", (message_dict.get("subject") or "").casefold()
+                )
+            )
+            named = connected.filtered(lambda connection: connection.code in words)
             if len(named) != 1:
                 return Connection, _(
                     "%(email)s is the address of several connections (%(codes)s): "

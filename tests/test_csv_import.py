@@ -130,6 +130,28 @@ class TestCsvImport(B2bCommon):
             drop.order_id, [{"b2b_state": "order", "state": "sale"}]
         )
 
+    def test_order_odoo_cannot_confirm_gets_an_error_file_and_the_others_go_in(self):
+        # without a rule to deliver customers, confirming the order fails
+        self.connection.instant_ordering = True
+        self.env["stock.rule"].search(
+            [("location_dest_id.usage", "=", "customer")]
+        ).active = False
+        Drop = self.env["b2b.file.drop"]
+        files = [
+            ("PO-30.csv", csv_file("PO-30", kind="order")),
+            ("PO-31.csv", csv_file("PO-31")),
+        ]
+        drops = Drop._b2b_store_many(
+            self.connection, [(name, content, None) for name, content in files], "sftp"
+        )
+        drops._b2b_import()
+        self.assertEqual(drops.mapped("state"), ["error", "imported"])
+        self.assertFalse(drops[0].order_id)
+        self.assertEqual(self._orders().mapped("client_order_ref"), ["PO-31"])
+        rows = error_rows(drops[0])
+        self.assertEqual(len(rows), 1)
+        self.assertIn("No rule has been found", rows[0]["message"])
+
     def test_type_order_without_instant_ordering_is_refused(self):
         drop = self.connection.import_csv(
             "PO-3.csv", csv_file("PO-3", kind="order"), "upload"

@@ -73,6 +73,39 @@ class TestMailDrop(B2bCommon, MailCase):
         self.assertEqual(len(replies), 1, self._mails)
         return replies[0]
 
+    def test_sender_of_several_connections_names_one_in_the_subject(self):
+        # codes where one is the start of the other, named in any case
+        other = self.env["b2b.connection"].create(
+            {
+                "name": "Retailer One Europe",
+                "code": f"{self.connection.code}-eu",
+                "partner_id": self.env["res.partner"]
+                .create({"name": "Retailer One Europe", "is_company": True})
+                .id,
+                "state": "connected",
+                "notify_emails": "rita@retailer-one.example",
+            }
+        )
+        sender = "Rita Retailer <rita@retailer-one.example>"
+        for reference, subject in (
+            ("PO-40", f"Orders for {other.code.upper()}"),
+            ("PO-41", f"{self.connection.code}: orders"),
+            ("PO-42", "Orders"),
+        ):
+            self._send(
+                sender,
+                attachment_part(f"{reference}.csv", csv_file(reference)),
+                subject=subject,
+            )
+        drops = self._drops()
+        self.assertEqual(
+            [(drop.name, drop.connection_id) for drop in drops],
+            [("PO-40.csv", other), ("PO-41.csv", self.connection)],
+        )
+        self.assertIn(
+            "write the code", self._reply_to("rita@retailer-one.example")["body"]
+        )
+
     def test_alias_address(self):
         self.assertEqual(self.drop_address, "b2b-drops@test.mycompany.com")
         self.assertEqual(self.connection.csv_drop_email, "b2b-drops@test.mycompany.com")

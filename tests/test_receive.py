@@ -209,6 +209,33 @@ class TestReceive(B2bCommon):
             [{"country_id": hong_kong.id, "zip": False, "city": "Kowloon"}],
         )
 
+    def test_state_code_is_matched_whatever_its_case_and_never_as_a_pattern(self):
+        us_ship_to = dict(SHIP_TO, country_code="US", city="Austin", zip="78701")
+        order = self.connection._b2b_receive(
+            "request",
+            self._data(reference="ST-1", ship_to=dict(us_ship_to, state_code="tx")),
+        )
+        self.assertEqual(
+            order.partner_shipping_id.state_id, self.env.ref("base.state_us_44")
+        )
+        for reference, pattern in (("ST-2", "%"), ("ST-3", "T_")):
+            with self.assertRaises(B2bInputError) as caught:
+                self.connection._b2b_receive(
+                    "request",
+                    self._data(
+                        reference=reference,
+                        ship_to=dict(us_ship_to, state_code=pattern),
+                    ),
+                )
+            self.assertEqual(
+                [error["path"] for error in caught.exception.errors],
+                ["ship_to.state_code"],
+            )
+        # a CSV file may give the state's name, in any case, never a pattern
+        Drop = self.env["b2b.file.drop"]
+        self.assertEqual(Drop._b2b_state_code("US", "texas"), "TX")
+        self.assertEqual(Drop._b2b_state_code("US", "T%"), "T%")
+
     def test_receive_refuses_duplicate_reference(self):
         self.connection._b2b_receive("request", self._data())
         with self.assertRaisesRegex(B2bInputError, "already used"):

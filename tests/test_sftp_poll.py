@@ -111,6 +111,34 @@ class TestSftpPoll(SshdCase, B2bCommon):
         self._poll()
         self.assertEqual(self._drops(), drops)
 
+    def test_second_bad_file_of_a_name_keeps_its_own_error_file(self):
+        for sku in ("NOPE-1", "NOPE-2"):
+            (self.inbox / "orders.csv").write_bytes(
+                csv_file(f"SF-{sku}", lines=[(sku, "", "1")])
+            )
+            self._poll()
+        first, second = self._drops()
+        error = self.base / "error"
+        self.assertEqual(
+            names(error),
+            [
+                "orders-2.csv",
+                "orders-2.csv.errors.csv",
+                "orders.csv",
+                "orders.csv.errors.csv",
+            ],
+        )
+        self.assertEqual(second.sftp_remote_path, str(error / "orders-2.csv"))
+        self.assertIn(
+            b"Unknown product NOPE-1", (error / "orders.csv.errors.csv").read_bytes()
+        )
+        self.assertEqual(
+            (error / "orders-2.csv.errors.csv").read_bytes(),
+            second._b2b_error_file_content(),
+        )
+        self.assertIn(b"NOPE-2", (error / "orders-2.csv").read_bytes())
+        self.assertEqual(first.state, "error")
+
     def test_same_file_again_is_duplicate_in_error_folder(self):
         content = csv_file("SF-6")
         (self.inbox / "SF-6.csv").write_bytes(content)
@@ -392,6 +420,17 @@ class TestSftpPoll(SshdCase, B2bCommon):
 
     def _queue(self, order, payload):
         return self.env["b2b.outbound.file"]._b2b_queue_shipments([(order, payload)])
+
+    def test_shipment_files_only_need_no_inbox_on_the_server(self):
+        self.connection.write({"sftp_outbound_enabled": True, "sftp_enabled": False})
+        self.inbox.rmdir()
+        result = self.connection.with_user(self.b2b_manager).action_b2b_sftp_test()
+        self.assertEqual(result["params"]["type"], "success")
+        outbound = self._queue(*self._shipment("SH-5", 1))
+        self._poll()
+        self.assertFalse(self.connection.sftp_last_error)
+        self.assertEqual(outbound.state, "sent")
+        self.assertEqual(names(self.base / "out"), [outbound.name])
 
     def test_shipment_file_is_written_to_the_outbox(self):
         self.connection.write({"sftp_outbound_enabled": True, "sftp_enabled": False})

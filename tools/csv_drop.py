@@ -210,9 +210,12 @@ def checksum(content):
     return hashlib.sha256(content).hexdigest()
 
 
+ERROR_FILE_SUFFIX = ".errors.csv"
+
+
 def error_file_name(name):
     """Return the name of the error file sent back for file ``name``."""
-    return f"{name}.errors.csv"
+    return name + ERROR_FILE_SUFFIX
 
 
 def _normalize_header(name):

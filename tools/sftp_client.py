@@ -283,7 +283,7 @@ class SftpSettings:
             raise SftpConfigError(
                 "Neither a private key nor a password is set for the SFTP login."
             )
-        if not self.inbox:
+        if not self.inbox and not self.outbox:
             raise SftpConfigError("The SFTP inbox folder is not set.")
         if not self.timeout or self.timeout <= 0:
             raise SftpConfigError(
@@ -960,6 +960,28 @@ class SftpClient:
                         f"{source} does not exist (moving).", path=source
                     ) from exc
         raise SftpFileError(f"No free name for {name} in {folder}.", path=source)
+
+    def free_name(self, folder, name, companion_suffix="", companion_data=None):
+        """The first of ``name``, ``name-2``, ``name-3``... that is free in
+        ``folder``, together with its companion file (``name`` +
+        ``companion_suffix``, an error file beside its CSV), unless that one
+        already holds ``companion_data``: written by an earlier try that broke
+        before the move."""
+        for number in range(1, _MAX_SUFFIX + 1):
+            candidate = name if number == 1 else _numbered(name, number)
+            if self._exists(self._path(folder, candidate)):
+                continue
+            companion = candidate + companion_suffix
+            if (
+                companion_suffix
+                and self._exists(self._path(folder, companion))
+                and self.read(companion, folder=folder) != companion_data
+            ):
+                continue
+            return candidate
+        raise SftpFileError(
+            f"No free name for {name} in {folder}.", path=self._path(folder, name)
+        )
 
     def move(self, name, folder, *, source_folder=None, target_name=None):
         """Move a file of ``source_folder`` (the inbox by default) into ``folder``.
