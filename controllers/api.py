@@ -8,8 +8,6 @@ from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools import api_schema, json_schema
 
 API = api_schema.API_PREFIX
-# A CSV drop: the parser refuses larger files itself, with an error file.
-MAX_FILE_BODY_SIZE = 16 * 1024 * 1024
 
 
 class B2bApiController(http.Controller):
@@ -95,7 +93,7 @@ class B2bApiController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
-        max_content_length=MAX_FILE_BODY_SIZE,
+        max_content_length=api_schema.MAX_FILE_BODY_SIZE,
     )
     def b2b_api_upload_file(self, file=None, **params):
         if not hasattr(file, "filename") or not hasattr(file, "read"):

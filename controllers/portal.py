@@ -738,6 +738,7 @@ class B2bCustomerPortal(portal.CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        max_content_length=api_schema.MAX_FILE_BODY_SIZE,
     )
     def portal_b2b_files(self, page=1, csv_file=None, **kw):
         connection = self._b2b_connection()

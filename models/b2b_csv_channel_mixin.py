@@ -323,6 +323,13 @@ class B2bCsvChannelMixin(models.AbstractModel):
                 "be read: ask the retailer to rename the file.",
                 folder=params.get("path"),
             )
+        if code == "folder_missing" and params.get("is_file"):
+            return _(
+                "Folder missing: the %(role)s folder %(folder)s is a file on the "
+                "server, not a folder.",
+                role=params.get("role"),
+                folder=params.get("folder"),
+            )
         if code == "folder_missing":
             return _(
                 "Folder missing: the %(role)s folder %(folder)s does not exist on "

@@ -676,6 +676,12 @@ class TestPortalFiles(B2bPortalCommon):
                     self.assertIn(response.status_code, (403, 404))
                     self.assertNotIn("PO-B1", response.text)
 
+    def test_upload_larger_than_an_api_upload_is_refused_and_not_kept(self):
+        self._login(self.user_a)
+        response = self._upload("huge.csv", b"x" * (16 * 1024 * 1024 + 1))
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.env["b2b.file.drop"].search([("name", "=", "huge.csv")]))
+
     def test_upload_without_a_file_says_so(self):
         self._login(self.user_a)
         response = self._post("/my/b2b/files", {})

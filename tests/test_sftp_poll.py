@@ -218,6 +218,16 @@ class TestSftpPoll(SshdCase, B2bCommon):
             result["params"]["message"],
         )
 
+    def test_folder_that_is_a_file_is_told_as_such(self):
+        (self.base / "error").rmdir()
+        (self.base / "error").write_bytes(b"not a folder")
+        self._poll()
+        self.assertEqual(
+            self.connection.sftp_last_error,
+            f"Folder missing: the error folder {self.base / 'error'} is a file on "
+            "the server, not a folder.",
+        )
+
     def test_file_name_that_is_not_utf8_is_told_and_the_others_wait(self):
         # "März" saved in Latin-1: SFTP names are UTF-8, the listing fails
         latin1 = os.path.join(os.fsencode(self.inbox), b"Bestellung_M\xe4rz.csv")

@@ -20,6 +20,9 @@ API_PREFIX = "/b2b/v1"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Largest JSON body of a webhook or an API call.
 MAX_BODY_SIZE = 1024 * 1024
+# An uploaded CSV drop (API, portal): the parser refuses files over 10 MB
+# itself, with an error file; larger requests are refused at once (413).
+MAX_FILE_BODY_SIZE = 16 * 1024 * 1024
 
 B2B_STATES = [
     "request",

@@ -876,6 +876,7 @@ class SftpClient:
                     f"The {role} folder {folder} is a file, not a folder.",
                     folder=folder,
                     role=role,
+                    is_file=True,
                 )
             steps.append(Step(f"folder_{role}", f"{role} folder {folder} exists"))
             self.steps.append(steps[-1])
