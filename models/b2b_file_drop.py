@@ -1,6 +1,8 @@
 import base64
 import logging
 import re
+from datetime import datetime
+from typing import NamedTuple
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -33,6 +35,16 @@ CHECKSUM_INDEX = "b2b_file_drop_connection_checksum_unique"
 ORDER_REFERENCE_CONSTRAINT = "sale_order_b2b_client_order_ref_unique"
 SUMMARY_ERRORS = 5
 CSV_MIMETYPES = ("text/csv", "application/csv", "text/comma-separated-values")
+
+
+class CommittedDrop(NamedTuple):
+    """What a duplicate names of a file only another transaction sees (no
+    record to link: ``id`` False, ``order_id`` empty)."""
+
+    id: int
+    name: str
+    create_date: datetime
+    order_id: models.BaseModel
 
 
 class B2bFileDrop(models.Model):
@@ -173,7 +185,7 @@ class B2bFileDrop(models.Model):
             # the same file was stored meanwhile by a concurrent import
             originals[digests[new[0]]] = self._b2b_same_content(
                 connection, digests[new[0]]
-            )
+            ) or self._b2b_committed_same_content(connection, digests[new[0]])
             created, new = Drop.browse(), []
         for position, drop in zip(new, created, strict=True):
             drops[position] = drop
@@ -245,6 +257,33 @@ class B2bFileDrop(models.Model):
                 ("state", "in", ("received", "imported")),
             ],
             limit=1,
+        )
+
+    @api.model
+    def _b2b_committed_same_content(self, connection, digest):
+        """The file with these bytes that a concurrent import stored and
+        committed after this transaction began: its snapshot cannot see it, a
+        new transaction can. Its name and date, as read there; neither it nor
+        its order can be linked (this transaction's foreign keys do not see
+        them either)."""
+        with self.env.registry.cursor() as cr:
+            found = (
+                self.with_env(self.env(cr=cr))
+                .sudo()
+                .search_read(
+                    [
+                        ("connection_id", "=", connection.id),
+                        ("checksum", "=", digest),
+                        ("state", "in", ("received", "imported")),
+                    ],
+                    ["name", "create_date"],
+                    limit=1,
+                )
+            )
+        if not found:
+            return None
+        return CommittedDrop(
+            False, found[0]["name"], found[0]["create_date"], self.env["sale.order"]
         )
 
     def _b2b_content(self):

@@ -5,6 +5,7 @@ from . import test_requests
 from . import test_transitions
 from . import test_install
 from . import test_csv_import
+from . import test_file_drop_concurrency
 from . import test_dashboard
 from . import test_sftp_poll
 from . import test_mail_drop

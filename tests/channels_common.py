@@ -68,6 +68,24 @@ def conflict_on_first_call(model_class, method):
         yield calls
 
 
+def wait_until_blocked(registry, pid, timeout=20):
+    """Wait until the PostgreSQL backend ``pid`` waits for a lock (another
+    transaction's row in a unique index): True, or False after ``timeout``
+    seconds."""
+    deadline = time.monotonic() + timeout
+    with registry.cursor() as cr:
+        while time.monotonic() < deadline:
+            cr.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+            )
+            row = cr.fetchone()
+            if row and row[0] == "Lock":
+                return True
+            cr.rollback()
+            time.sleep(0.05)
+    return False
+
+
 def signed_headers(secret, body, msg_id=None, timestamp=None):
     """Standard Webhooks headers of ``body`` (bytes), signed by the reference
     library."""

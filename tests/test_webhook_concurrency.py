@@ -10,7 +10,6 @@ committed first, in a throwaway connection, and removed at the end.
 
 import functools
 import threading
-import time
 import uuid
 from unittest.mock import patch
 
@@ -19,7 +18,7 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
-from .channels_common import SHIP_TO, envelope, signed_headers
+from .channels_common import SHIP_TO, envelope, signed_headers, wait_until_blocked
 
 
 @tagged("post_install", "-at_install")
@@ -91,21 +90,6 @@ class TestWebhookConcurrency(TransactionCase):
             for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
         }, body
 
-    def _wait_until_blocked(self, pid, timeout=20):
-        """Wait until the backend ``pid`` waits for a lock (the unique index)."""
-        deadline = time.monotonic() + timeout
-        with self.registry.cursor() as cr:
-            while time.monotonic() < deadline:
-                cr.execute(
-                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
-                )
-                row = cr.fetchone()
-                if row and row[0] == "Lock":
-                    return True
-                cr.rollback()
-                time.sleep(0.05)
-        return False
-
     def _start_second_delivery(self, headers, body, results):
         """Deliver in a thread, as odoo.http does: inside ``retrying``."""
         started = threading.Event()
@@ -158,7 +142,7 @@ class TestWebhookConcurrency(TransactionCase):
             self.assertEqual(results["first"][0], 200)
             thread = self._start_second_delivery(headers, body, results)
             self.assertTrue(
-                self._wait_until_blocked(results["pid"]),
+                wait_until_blocked(self.registry, results["pid"]),
                 "the second delivery did not wait for the first one's event row",
             )
             first_cr.commit()
@@ -178,7 +162,7 @@ class TestWebhookConcurrency(TransactionCase):
             first_env["b2b.event"]._b2b_receive_webhook(self.code, headers, body)
             first_env.flush_all()
             thread = self._start_second_delivery(headers, body, results)
-            self.assertTrue(self._wait_until_blocked(results["pid"]))
+            self.assertTrue(wait_until_blocked(self.registry, results["pid"]))
             # the first worker dies before its commit: nothing of it stays
             first_cr.rollback()
         finally:
