@@ -14,6 +14,10 @@ from unittest.mock import patch
 
 import standardwebhooks
 
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import TransactionCase
+
 SHIP_TO = {
     "name": "Jane Customer",
     "street": "1 rue de Rivoli",
@@ -181,3 +185,55 @@ class RecordingEndpoint:
     def answer(self, *statuses):
         for status in statuses:
             self.statuses.put(status)
+
+
+class RaceCase(TransactionCase):
+    """Two real database transactions racing, each in its own cursor on its
+    own PostgreSQL connection. A retailer and its connection (with
+    ``connection_values``) are committed first, in a throwaway connection,
+    and removed at the end, with what :meth:`_remove_more` removes."""
+
+    connection_values = {}
+
+    def setUp(self):
+        super().setUp()
+        self.registry = self.env.registry
+        # The test runner holds the registry lock while tests run; the racing
+        # threads look the registry up by name, which takes it. Lift it as
+        # HttpCase does for its server threads (Registry.enter_test_mode).
+        self.startPatcher(patch.object(Registry, "_lock", DummyRLock()))
+        self.tag = uuid.uuid4().hex[:8]
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            retailer = env["res.partner"].create(
+                {"name": f"Race Retailer {self.tag}", "is_company": True}
+            )
+            connection = env["b2b.connection"].create(
+                dict(
+                    {
+                        "name": f"Race {self.tag}",
+                        "code": f"race-{self.tag}",
+                        "partner_id": retailer.id,
+                        "state": "connected",
+                    },
+                    **self.connection_values,
+                )
+            )
+            self.connection_id = connection.id
+            self.retailer_id = retailer.id
+            self._commit_more(env, connection)
+        self.addCleanup(self._remove_committed_records)
+
+    def _commit_more(self, env, connection):
+        """More records the racing transactions need, committed with the
+        connection."""
+
+    def _remove_more(self, env):
+        """Remove what the test committed before the connection goes."""
+
+    def _remove_committed_records(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self._remove_more(env)
+            env["b2b.connection"].browse(self.connection_id).unlink()
+            env["res.partner"].search([("id", "child_of", self.retailer_id)]).unlink()

@@ -1,56 +1,25 @@
 """Two imports of the same file racing in two real database transactions.
 
-The records they need are committed first, in a throwaway connection, and
-removed at the end (as in test_webhook_concurrency).
+The records they need are committed first and removed at the end
+(``RaceCase``).
 """
 
 import threading
-import uuid
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import DummyRLock, Registry
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .channels_common import wait_until_blocked
+from .channels_common import RaceCase, wait_until_blocked
 from .test_csv_import import csv_file
 
 
 @tagged("post_install", "-at_install")
-class TestFileDropConcurrency(TransactionCase):
-    def setUp(self):
-        super().setUp()
-        self.registry = self.env.registry
-        # the import threads look the registry up by name, which takes the
-        # lock the test runner holds (as HttpCase lifts it for its server)
-        self.startPatcher(patch.object(Registry, "_lock", DummyRLock()))
-        tag = uuid.uuid4().hex[:8]
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            retailer = env["res.partner"].create(
-                {"name": f"Race Retailer {tag}", "is_company": True}
-            )
-            connection = env["b2b.connection"].create(
-                {
-                    "name": f"Race {tag}",
-                    "code": f"race-{tag}",
-                    "partner_id": retailer.id,
-                    "state": "connected",
-                }
-            )
-            self.connection_id = connection.id
-            self.retailer_id = retailer.id
-        self.addCleanup(self._remove_committed_records)
-
-    def _remove_committed_records(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["b2b.file.drop"].search(
-                [("connection_id", "=", self.connection_id)]
-            ).unlink()
-            env["b2b.connection"].browse(self.connection_id).unlink()
-            env["res.partner"].search([("id", "child_of", self.retailer_id)]).unlink()
+class TestFileDropConcurrency(RaceCase):
+    def _remove_more(self, env):
+        env["b2b.file.drop"].search(
+            [("connection_id", "=", self.connection_id)]
+        ).unlink()
 
     def _store(self, cr, name, content):
         env = api.Environment(cr, SUPERUSER_ID, {})

@@ -5,75 +5,50 @@ test on the one test transaction, one request at a time. Here the deliveries
 run as the HTTP layer runs them, each in its own cursor on its own
 PostgreSQL connection, the second one inside ``odoo.service.model.retrying``
 (what ``odoo.http`` wraps every request in). The records they need are
-committed first, in a throwaway connection, and removed at the end.
+committed first and removed at the end (``RaceCase``).
 """
 
 import functools
 import threading
-import uuid
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from .channels_common import SHIP_TO, envelope, signed_headers, wait_until_blocked
+from .channels_common import (
+    SHIP_TO,
+    RaceCase,
+    envelope,
+    signed_headers,
+    wait_until_blocked,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookConcurrency(TransactionCase):
-    def setUp(self):
-        super().setUp()
-        self.registry = self.env.registry
-        # The test runner holds the registry lock while tests run; the delivery
-        # threads look the registry up by name, which takes it. Lift it as
-        # HttpCase does for its server threads (Registry.enter_test_mode).
-        self.startPatcher(patch.object(Registry, "_lock", DummyRLock()))
-        tag = uuid.uuid4().hex[:8]
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            retailer = env["res.partner"].create(
-                {"name": f"Race Retailer {tag}", "is_company": True}
-            )
-            connection = env["b2b.connection"].create(
-                {
-                    "name": f"Race {tag}",
-                    "code": f"race-{tag}",
-                    "partner_id": retailer.id,
-                    "state": "connected",
-                    "webhook_processing": "immediate",
-                }
-            )
-            product = env["product.product"].create(
-                {
-                    "name": f"Race Chair {tag}",
-                    "default_code": f"RACE-{tag}",
-                    "sale_ok": True,
-                }
-            )
-            self.code = connection.code
-            self.connection_id = connection.id
-            self.retailer_id = retailer.id
-            self.product_id = product.id
-            self.secret = connection.webhook_secret
-            self.sku = product.default_code
-        self.addCleanup(self._remove_committed_records)
+class TestWebhookConcurrency(RaceCase):
+    connection_values = {"webhook_processing": "immediate"}
 
-    def _remove_committed_records(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            orders = env["sale.order"].search(
-                [("b2b_connection_id", "=", self.connection_id)]
-            )
-            orders.with_context(disable_cancel_warning=True)._action_cancel()
-            orders.unlink()
-            env["b2b.event"].search(
-                [("connection_id", "=", self.connection_id)]
-            ).unlink()
-            env["b2b.connection"].browse(self.connection_id).unlink()
-            env["res.partner"].search([("id", "child_of", self.retailer_id)]).unlink()
-            env["product.product"].browse(self.product_id).product_tmpl_id.unlink()
+    def _commit_more(self, env, connection):
+        product = env["product.product"].create(
+            {
+                "name": f"Race Chair {self.tag}",
+                "default_code": f"RACE-{self.tag}",
+                "sale_ok": True,
+            }
+        )
+        self.code = connection.code
+        self.product_id = product.id
+        self.secret = connection.webhook_secret
+        self.sku = product.default_code
+
+    def _remove_more(self, env):
+        orders = env["sale.order"].search(
+            [("b2b_connection_id", "=", self.connection_id)]
+        )
+        orders.with_context(disable_cancel_warning=True)._action_cancel()
+        orders.unlink()
+        env["b2b.event"].search([("connection_id", "=", self.connection_id)]).unlink()
+        env["product.product"].browse(self.product_id).product_tmpl_id.unlink()
 
     def _delivery(self, reference, msg_id):
         body = envelope(
