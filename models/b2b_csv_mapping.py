@@ -43,8 +43,13 @@ class B2bCsvMapping(models.Model):
     @api.constrains("connection_id", "retailer_header", "column")
     def _check_mapping(self):
         for connection in self.connection_id:
+            # the lines themselves: a dict would keep one of two equal headers
+            pairs = [
+                (line.retailer_header, None if line.column == IGNORE else line.column)
+                for line in connection.sudo().csv_mapping_ids
+            ]
             try:
-                csv_drop.normalize_mapping(connection._b2b_csv_mapping())
+                csv_drop.normalize_mapping(pairs)
             except ValueError as exc:
                 raise ValidationError(
                     _(

@@ -449,6 +449,16 @@ class TestCsvImport(B2bCommon):
                     ]
                 }
             )
+        # the very same header, once to read and once to ignore
+        with self.assertRaises(ValidationError):
+            self.connection.write(
+                {
+                    "csv_mapping_ids": [
+                        (0, 0, {"retailer_header": "Qty", "column": "quantity"}),
+                        (0, 0, {"retailer_header": "Qty", "column": "ignore"}),
+                    ]
+                }
+            )
 
     def test_upload_wizard_imports_through_the_pipeline(self):
         Wizard = self.env["b2b.csv.upload"].with_user(self.b2b_user)

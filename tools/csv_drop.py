@@ -230,8 +230,9 @@ def canonical_name(name):
 
 
 def normalize_mapping(mapping):
-    """Check a {retailer header: canonical column} mapping and return it with
-    normalised keys and values (``None`` for headers to ignore).
+    """Check a {retailer header: canonical column} mapping (or its pairs, in
+    which a header may come twice) and return it as a dict with normalised
+    keys and values (``None`` for headers to ignore).
 
     For a constraint on the connection: :func:`parse` calls it too.
 
@@ -240,12 +241,18 @@ def normalize_mapping(mapping):
     """
     if not mapping:
         return {}
-    if not isinstance(mapping, dict):
+    if isinstance(mapping, dict):
+        pairs = mapping.items()
+    elif isinstance(mapping, list | tuple) and all(
+        isinstance(pair, list | tuple) and len(pair) == 2 for pair in mapping
+    ):
+        pairs = mapping
+    else:
         raise ValueError(
             "The column mapping must be a dictionary {retailer header: column}."
         )
     result = {}
-    for header, target in mapping.items():
+    for header, target in pairs:
         if not isinstance(header, str) or not header.strip():
             raise ValueError("The column mapping names an empty retailer header.")
         key = _normalize_header(header)
@@ -324,9 +331,10 @@ def detect_delimiter(text):
 class _Fatal(Exception):
     """A problem after which the rest of the file cannot be checked."""
 
-    def __init__(self, *errors):
+    def __init__(self, *errors, truncated=False):
         super().__init__()
         self.errors = list(errors)
+        self.truncated = truncated  # stopped by the cap on errors
 
 
 def _line_of(content, offset):
@@ -440,7 +448,7 @@ class _Parser:
 
     def error(self, row, column, value, message):
         if len(self.errors) >= MAX_ERRORS:
-            raise _Fatal()
+            raise _Fatal(truncated=True)
         label = self.labels.get(column, column) if column else ""
         self.errors.append(CsvError(row, label, _short(value), message))
 
@@ -449,7 +457,7 @@ class _Parser:
             return self._run()
         except _Fatal as fatal:
             errors = self.errors + fatal.errors
-            if len(errors) >= MAX_ERRORS:
+            if fatal.truncated or len(errors) > MAX_ERRORS:
                 errors = errors[:MAX_ERRORS]
                 errors.append(
                     CsvError(

@@ -593,6 +593,21 @@ def test_errors_are_capped():
     assert "not checked" in errors[-1].message
 
 
+def test_exactly_as_many_errors_as_the_cap_were_all_checked():
+    rows = ["R,N,S,C,FR,X,0"] * csv_drop.MAX_ERRORS
+    errors = _parse_errors(_minimal(*rows))
+    assert len(errors) == csv_drop.MAX_ERRORS
+    assert not any("not checked" in error.message for error in errors)
+
+
+def test_mapping_pairs_with_one_header_twice_are_refused():
+    with pytest.raises(ValueError, match="twice"):
+        csv_drop.normalize_mapping([("Qty", "quantity"), ("Qty", None)])
+    assert csv_drop.normalize_mapping([("Qty", "quantity"), (" qty", "quantity")]) == {
+        "qty": "quantity"
+    }
+
+
 def test_invalid_mapping_is_a_configuration_error():
     with pytest.raises(ValueError, match="not a column"):
         csv_drop.parse(_minimal("R,N,S,C,FR,X,1"), {"Qty": "amount"})
