@@ -1,6 +1,8 @@
 import logging
 import posixpath
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -529,6 +531,49 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
         self.write(values)
 
+    def _b2b_sftp_import(self, drops, contents):
+        """Import the stored ``drops``. An unexpected failure (a defect of
+        ours, not a problem of the files) gives them an error file and tells
+        the connection's followers, rather than stopping the scheduled action
+        for every retailer at each poll: once the cause is fixed, **Import
+        Again** on each file imports it."""
+        try:
+            with self.env.cr.savepoint():
+                drops._b2b_import(contents)
+        except psycopg2.Error:
+            raise  # the database's own trouble: the next poll tries again
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            _logger.exception(
+                "SFTP import of files %s of connection %s failed", drops.ids, self.id
+            )
+            reason = f"{type(exc).__name__}: {exc}"
+            for drop in drops:
+                drop._b2b_set_errors(
+                    [
+                        csv_drop.CsvError(
+                            None,
+                            "",
+                            "",
+                            _(
+                                "The file could not be imported because of an "
+                                "error on the supplier's side (%(reason)s); it is "
+                                "kept and will be imported again once that is "
+                                "fixed.",
+                                reason=reason,
+                            ),
+                        )
+                    ]
+                )
+            self.message_post(
+                body=_(
+                    "Files fetched by SFTP could not be imported (%(names)s): "
+                    "%(reason)s. Once the cause is fixed, use Import Again on each.",
+                    names=", ".join(drops.mapped("name")),
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
     def _b2b_sftp_take(self, sftp, settings, claimed_names):
         """Read, store, import and move a batch of claimed files; False when the
         lock was lost on the way (another worker finishes the work)."""
@@ -613,7 +658,7 @@ class B2bCsvChannelMixin(models.AbstractModel):
             contents = {
                 drop.id: item[2] for drop, item in zip(drops, items, strict=True)
             }
-            received._b2b_import(contents)
+            self._b2b_sftp_import(received, contents)
             # imported and committed before anything leaves the inbox
             if not self._b2b_sftp_checkpoint():
                 return False

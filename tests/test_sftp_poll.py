@@ -6,6 +6,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.b2b_dropship.tools import sftp_client
 
@@ -245,6 +246,34 @@ class TestSftpPoll(SshdCase, B2bCommon):
         self._poll()
         self.assertFalse(self.connection.sftp_last_error)
         self.assertEqual(len(self._orders()), 2)
+
+    def test_import_that_breaks_unexpectedly_leaves_the_poll_going(self):
+        # a defect of ours met by these files: they get an error file and the
+        # managers are told, the scheduled action goes on
+        (self.inbox / "SF-22.csv").write_bytes(csv_file("SF-22"))
+        Connection = type(self.env["b2b.connection"])
+        with (
+            patch.object(
+                Connection,
+                "_b2b_create_received",
+                side_effect=RuntimeError("defect met"),
+                autospec=True,
+            ),
+            mute_logger("odoo.addons.b2b_dropship.models.b2b_csv_channel_mixin"),
+        ):
+            self._poll()
+        drop = self._drops()
+        self.assertRecordValues(drop, [{"state": "error", "sftp_done": True}])
+        self.assertIn("RuntimeError: defect met", drop.error_summary)
+        self.assertFalse(self.connection.sftp_last_error)
+        self.assertIn("RuntimeError: defect met", self.connection.message_ids[0].body)
+        self.assertEqual(
+            names(self.base / "error"), ["SF-22.csv", "SF-22.csv.errors.csv"]
+        )
+        # once fixed, the file is imported again from its form
+        drop.action_retry()
+        self.assertEqual(drop.state, "imported")
+        self.assertEqual(drop.order_id.client_order_ref, "SF-22")
 
     def test_missing_folder_is_told_before_taking_any_file(self):
         (self.base / "processed").rmdir()
