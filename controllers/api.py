@@ -110,8 +110,22 @@ class B2bApiController(http.Controller):
 
     # Helpers ----------------------------------------------------------------
 
+    def _b2b_caller_problem(self):
+        """The 403 answer to a key of anyone but a retailer's portal user: the
+        API acts on the caller's company's requests and orders, which an
+        internal user does not have (and may not change all of)."""
+        if request.env.user._is_portal():
+            return None
+        return request.env["ir.http"]._b2b_problem_response(
+            403,
+            "The API is for retailers: use the API key of a portal user of your "
+            "company.",
+        )
+
     def _b2b_json_body(self):
         """The JSON body of the request, or the problem answer saying why not."""
+        if problem := self._b2b_caller_problem():
+            return problem
         ir_http = request.env["ir.http"]
         data = ir_http._b2b_read_body(api_schema.MAX_BODY_SIZE)
         if isinstance(data, http.Response):
@@ -128,6 +142,8 @@ class B2bApiController(http.Controller):
     def _b2b_call(self, method, *args):
         """Run one model method in a savepoint and answer what it returns, or
         the problem of the error it raised (nothing of a failed call stays)."""
+        if problem := self._b2b_caller_problem():
+            return problem
         ir_http = request.env["ir.http"]
         try:
             with request.env.cr.savepoint():

@@ -1035,6 +1035,9 @@ class B2bConnection(models.Model):
 
     def action_b2b_resend_invitation(self):
         """Send the invitation e-mail again, with a fresh signup link."""
+        # portal access is granted as superuser: for those who may change the
+        # connection (managers), as the button says
+        self.check_access("write")
         for connection in self:
             if connection.state != "invited" or not connection.invited_partner_id:
                 raise UserError(

@@ -161,6 +161,10 @@ class B2bHttpChannelMixin(models.AbstractModel):
     def action_rotate_webhook_secret(self):
         """A new secret for the retailer's webhooks; the previous one works
         24 more hours."""
+        # secrets are written as superuser: for those who may change the
+        # connection (the retailer's administrator goes through its portal
+        # page, which checks its rights)
+        self.check_access("write")
         self._b2b_rotate(
             "webhook_secret", "webhook_secret_previous", "webhook_secret_rotated_at"
         )
@@ -179,6 +183,7 @@ class B2bHttpChannelMixin(models.AbstractModel):
 
     def action_rotate_webhook_outbound_secret(self):
         """A new secret for the events we send; both are used to sign for 24 hours."""
+        self.check_access("write")
         self._b2b_rotate(
             "webhook_outbound_secret",
             "webhook_outbound_secret_previous",

@@ -276,6 +276,27 @@ class TestApi(B2bApiCommon):
             1,
         )
 
+    def test_keys_of_internal_users_are_refused(self):
+        # an internal user may read every retailer's orders without being
+        # allowed to change them: the API is the retailers'
+        key = self._api_key(self.b2b_user)
+        for method, path, body in (
+            ("GET", "/b2b/v1/orders", None),
+            ("GET", "/b2b/v1/orders/A-ORDER", None),
+            ("POST", "/b2b/v1/orders/A-ORDER/cancel", {"reason": "Not ours"}),
+            ("POST", "/b2b/v1/orders/A-OPEN/reopen", None),
+            ("POST", "/b2b/v1/requests", request_data("API-INTERNAL")),
+        ):
+            with self.subTest(method=method, path=path):
+                problem = self._assert_problem(
+                    self._call(method, path, key=key, body=body), 403
+                )
+                self.assertIn("portal user", problem["detail"])
+        self.assertEqual(self.order.b2b_state, "order")
+        self.assertFalse(
+            self.env["sale.order"].search([("client_order_ref", "=", "API-INTERNAL")])
+        )
+
     def test_post_request_lists_every_problem(self):
         data = request_data(
             "API-2",

@@ -2,7 +2,7 @@ import html
 import re
 from urllib.parse import urlparse
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .portal_common import CSRF_INPUT, B2bPortalCommon
@@ -191,6 +191,13 @@ class TestInvitation(B2bPortalCommon):
         self.assertEqual(len(again), 1)
         self._sign_up(again)
         self.assertEqual(connection.state, "pending")
+
+    def test_only_managers_send_the_invitation_again(self):
+        connection, _mails = self._invite()
+        for user in (self.b2b_user, self.user_a):
+            with self.mock_mail_gateway(), self.assertRaises(AccessError):
+                connection.with_user(user).action_b2b_resend_invitation()
+            self.assertFalse(self._mails_to("nina@new-shop.example"))
 
     def test_an_existing_login_cannot_be_invited(self):
         with self.assertRaises(UserError):

@@ -531,6 +531,26 @@ class TestWebhook(B2bWebhookCommon):
             self.connection.with_user(self.b2b_user).read(["webhook_secret"])
         self.assertTrue(self.connection.with_user(self.b2b_manager).webhook_secret)
 
+    def test_only_managers_renew_secrets(self):
+        # even as a follower of the connection, which anyone who reads it
+        # may become
+        secrets = self.connection.sudo().read(
+            ["webhook_secret", "webhook_outbound_secret"]
+        )
+        for user in (self.b2b_user, self.portal_user):
+            connection = self.connection.with_user(user)
+            connection.message_subscribe(partner_ids=user.partner_id.ids)
+            for action in (
+                connection.action_rotate_webhook_secret,
+                connection.action_rotate_webhook_outbound_secret,
+            ):
+                with self.assertRaises(AccessError):
+                    action()
+        self.assertEqual(
+            self.connection.sudo().read(["webhook_secret", "webhook_outbound_secret"]),
+            secrets,
+        )
+
     def test_portal_users_see_their_own_company_events_only(self):
         self._deliver("request.created", request_data("WH-24"), msg_id="msg_portal")
         other_retailer = self.env["res.partner"].create(
