@@ -64,6 +64,51 @@ class SaleOrder(models.Model):
                 vals["partner_id"] = connection.partner_id.id
         return super().create(vals_list)
 
+    # Odoo's own confirmation and cancellation -------------------------------
+
+    def action_confirm(self):
+        # A retailer's request becomes an order by being turned into one,
+        # which sets its quantities, back-orders and ship deadline; confirmed
+        # as a plain quotation it would stay a request with a delivery.
+        if not self.env.context.get("b2b_convert"):
+            requests = self.filtered(
+                lambda order: order.b2b_connection_id and order.b2b_state != "order"
+            )
+            if requests:
+                raise UserError(
+                    _(
+                        "%(names)s: a retailer's request is answered, then turned "
+                        "into an order (Turn into Order), not confirmed as a "
+                        "quotation.",
+                        names=", ".join(requests.mapped("display_name")),
+                    )
+                )
+        return super().action_confirm()
+
+    def action_cancel(self):
+        # Cancel B2B asks for the reason, tells the retailer and keeps what
+        # was shipped; Odoo's own cancellation would do none of it.
+        running = self.filtered(
+            lambda order: order.b2b_connection_id
+            and order.b2b_state in ("request", "answered", "order")
+        )
+        if running:
+            raise UserError(
+                _(
+                    "%(names)s: use Cancel B2B, which tells the retailer why.",
+                    names=", ".join(running.mapped("display_name")),
+                )
+            )
+        return super().action_cancel()
+
+    def _has_to_be_signed(self):
+        # the retailer answers on its B2B portal pages, not on Odoo's
+        # quotation page (whose Accept and Decline would skip the B2B flow)
+        return not self.b2b_connection_id and super()._has_to_be_signed()
+
+    def _has_to_be_paid(self):
+        return not self.b2b_connection_id and super()._has_to_be_paid()
+
     # Hooks of b2b.deadline.mixin ------------------------------------------
 
     def _b2b_answer_lines(self):
@@ -135,7 +180,9 @@ class SaleOrder(models.Model):
                 fields.Command.create(self._b2b_shipping_fee_line_values())
             )
         self.write({"order_line": line_commands})
-        self.with_context(disable_cancel_warning=True).action_confirm()
+        self.with_context(
+            disable_cancel_warning=True, b2b_convert=True
+        ).action_confirm()
 
     def _b2b_shipping_fee_line_values(self):
         product = self.env.ref("b2b_dropship.product_b2b_shipping_fee")

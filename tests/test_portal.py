@@ -597,6 +597,25 @@ class TestPortalRequestActions(B2bPortalCommon):
         self.assertEqual(shipped.b2b_state, "shipped")
         self.assertIn("o_b2b_error", response.text)
 
+    def test_odoo_quotation_page_cannot_accept_or_decline_a_request(self):
+        # Odoo's own Accept & Sign and Decline would confirm or cancel the
+        # request outside the B2B flow
+        request_a = self.docs_a["answered"]
+        request_a.require_signature = True
+        self._login(self.admin_a)
+        accepted = self.make_jsonrpc_request(
+            f"/my/orders/{request_a.id}/accept",
+            {"name": "Rita", "signature": "iVBORw0KGgo="},
+        )
+        self.assertIn("error", accepted)
+        self._post(
+            f"/my/orders/{request_a.id}/decline",
+            {"decline_message": "No thanks"},
+        )
+        self.assertRecordValues(
+            request_a, [{"state": "draft", "b2b_state": "answered", "signature": False}]
+        )
+
 
 CSV_HEADER = (
     "order_reference,type,ship_to_name,ship_to_street,ship_to_city,ship_to_zip,"

@@ -78,3 +78,37 @@ class TestTransitions(B2bCommon):
             with self.subTest(transition=transition):
                 with self.assertRaisesRegex(UserError, "not a B2B request or order"):
                     self._call(order, transition)
+
+    def test_odoo_confirm_and_cancel_do_not_skip_the_b2b_flow(self):
+        records = {
+            state: self._record_in_state(state)
+            for state in ("request", "answered", "order")
+        }
+        for state in ("request", "answered"):
+            record = records[state]
+            with self.assertRaisesRegex(UserError, "Turn into Order"):
+                record.with_user(self.b2b_user).action_confirm()
+            self.assertEqual((record.state, record.b2b_state), ("draft", state))
+        for state, record in records.items():
+            sale_state = record.state
+            with self.assertRaisesRegex(UserError, "Cancel B2B"):
+                record.with_user(self.b2b_user).action_cancel()
+            self.assertEqual((record.state, record.b2b_state), (sale_state, state))
+        # a plain quotation is confirmed and cancelled as ever
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.retailer.id,
+                "order_line": [(0, 0, {"product_id": self.product_a.id})],
+            }
+        )
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self.assertEqual(order.state, "cancel")
+
+    def test_odoo_quotation_page_neither_signs_nor_pays_a_request(self):
+        record = self._record_in_state("request")
+        record.require_signature = True
+        record.require_payment = True
+        self.assertFalse(record._has_to_be_signed())
+        self.assertFalse(record._has_to_be_paid())
