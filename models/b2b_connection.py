@@ -294,14 +294,12 @@ class B2bConnection(models.Model):
         """Return the product named by our reference or the retailer's own one."""
         self.ensure_one()
         if retailer_sku:
-            reference = self.env["b2b.product.reference"].search(
-                [("connection_id", "=", self.id), ("retailer_sku", "=", retailer_sku)],
-                limit=1,
+            return self._b2b_find_products([{"retailer_sku": retailer_sku}]).get(
+                ("retailer_sku", retailer_sku.strip()), self.env["product.product"]
             )
-            return reference.product_id
         if sku:
-            return self.env["product.product"].search(
-                [("default_code", "=", sku), ("sale_ok", "=", True)], limit=1
+            return self._b2b_find_products([{"sku": sku}]).get(
+                ("sku", sku.strip()), self.env["product.product"]
             )
         return self.env["product.product"]
 
@@ -332,8 +330,14 @@ class B2bConnection(models.Model):
                 )
         if skus:
             # in the order of product.product: the first one wins, as with limit=1
+            # products of the connection's company (or shared): another
+            # company's product of the same reference is not ours to sell here
             for product in self.env["product.product"].search(
-                [("default_code", "in", list(skus)), ("sale_ok", "=", True)]
+                [
+                    ("default_code", "in", list(skus)),
+                    ("sale_ok", "=", True),
+                    ("company_id", "in", (False, self.company_id.id)),
+                ]
             ):
                 found.setdefault(("sku", product.default_code), product)
         return found

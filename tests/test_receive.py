@@ -236,6 +236,27 @@ class TestReceive(B2bCommon):
         self.assertEqual(Drop._b2b_state_code("US", "texas"), "TX")
         self.assertEqual(Drop._b2b_state_code("US", "T%"), "T%")
 
+    def test_another_companys_product_is_not_found_by_its_reference(self):
+        other_company = self.env["res.company"].create({"name": "Other Supplier"})
+        self.env["product.product"].create(
+            {
+                "name": "Their chair",
+                "default_code": "THEIRS-01",
+                "company_id": other_company.id,
+            }
+        )
+        with self.assertRaises(B2bInputError) as caught:
+            self.connection._b2b_receive(
+                "request",
+                self._data(
+                    reference="CO-1", lines=[{"sku": "THEIRS-01", "quantity": 1}]
+                ),
+            )
+        self.assertEqual(
+            [error["path"] for error in caught.exception.errors], ["lines[0].sku"]
+        )
+        self.assertFalse(self.connection._find_product(sku="THEIRS-01"))
+
     def test_receive_refuses_duplicate_reference(self):
         self.connection._b2b_receive("request", self._data())
         with self.assertRaisesRegex(B2bInputError, "already used"):
