@@ -906,7 +906,10 @@ class SaleOrder(models.Model):
                     "shipped": 0.0,
                     "backordered": 0.0,
                     "expected": False,
-                    "price_unit": sale_line.price_unit
+                    # per unit of the product, as the quantities are
+                    "price_unit": sale_line.product_uom._compute_price(
+                        sale_line.price_unit, product.uom_id
+                    )
                     if sale_line
                     else product.lst_price,
                     "uom": product.uom_id,

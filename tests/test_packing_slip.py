@@ -79,6 +79,23 @@ class TestPackingSlip(B2bShippingCommon):
             html,
         )
 
+    def test_slip_prices_are_per_unit_of_the_quantities_shown(self):
+        # ordered by the dozen at 120, shown as 12 units at 10
+        order = self._create_request(
+            ref="ORD-DOZEN",
+            lines=[(self.product_a, 1)],
+            b2b_state="order",
+            partner_shipping_id=self.ship_to.id,
+        )
+        order.order_line.write(
+            {"product_uom": self.env.ref("uom.product_uom_dozen").id, "price_unit": 120}
+        )
+        order.action_confirm()
+        [line] = order._b2b_slip_lines(order._b2b_slip_pickings())
+        self.assertEqual((line["shipped"], line["price_unit"]), (12, 10))
+        html = self._html("b2b_dropship.action_report_packing_slip", order)
+        self.assertNotIn("1,440", html)
+
     def test_slip_shows_backorder_with_its_expected_date(self):
         order = self._create_order()
         self._ship(order, quantities={self.product_a: 3, self.product_b: 0})
