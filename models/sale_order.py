@@ -236,6 +236,16 @@ class SaleOrder(models.Model):
         )
         partly_shipped._b2b_pending_pickings().action_cancel()
         for order in partly_shipped:
+            # what was not shipped is no longer ordered, nor invoiced (products
+            # invoice on ordered quantities by default)
+            locked = order.locked
+            if locked:
+                order.action_unlock()
+            for line in order._b2b_answer_lines():
+                if line.qty_delivered < line.product_uom_qty:
+                    line.product_uom_qty = line.qty_delivered
+            if locked:
+                order.action_lock()
             order.message_post(
                 body=_(
                     "The deliveries still to ship were cancelled; what was shipped "

@@ -385,6 +385,22 @@ class TestShipping(B2bShippingCommon):
             [(line["sku"], line["quantity"]) for line in cancelled[0]["shipped"]],
             [("CHAIR-01", 3)],
         )
+        # only what was shipped stays ordered, and is invoiced
+        self.assertEqual(
+            [
+                (line.product_id, line.product_uom_qty, line.qty_to_invoice)
+                for line in order.order_line
+            ],
+            [(self.product_a, 3, 3), (self.product_b, 0, 0)],
+        )
+
+    def test_cancel_partly_shipped_locked_order(self):
+        order = self._create_order()
+        self._ship(order, quantities={self.product_a: 3, self.product_b: 0})
+        order.action_lock()
+        order.with_user(self.b2b_user).action_b2b_cancel("Out of stock for good")
+        self.assertTrue(order.locked)
+        self.assertEqual(order.order_line.mapped("product_uom_qty"), [3, 0])
 
     def test_cancel_unshipped_order_cancels_the_sale(self):
         events = self._record_events()
