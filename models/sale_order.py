@@ -130,8 +130,10 @@ class SaleOrder(models.Model):
         for line in self._b2b_answer_lines():
             backorder_qty = line.b2b_backorder_qty if line.b2b_backorder else 0.0
             if backorder_qty > 0:
+                # counted from today: confirming dates the order today, and
+                # Odoo schedules the delivery at the order date plus the lead
                 lead_days = max(
-                    (line.b2b_backorder_date - self.date_order.date()).days,
+                    (line.b2b_backorder_date - fields.Date.today()).days,
                     line.customer_lead,
                 )
                 line_commands.append(
@@ -203,6 +205,8 @@ class SaleOrder(models.Model):
                 ("product_id", "in", products.ids),
                 ("location_id.usage", "=", "internal"),
                 ("quantity", ">", 0),
+                # the order's company's stock, whatever companies the user works in
+                ("company_id", "=", self.company_id.id),
             ],
             ["product_id", "location_id"],
             ["quantity:sum"],

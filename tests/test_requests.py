@@ -251,6 +251,27 @@ class TestRequests(B2bCommon):
         )
         self.assertEqual(backorder_move.date.date(), date(2026, 3, 20))
 
+    def test_backorder_keeps_its_date_when_the_request_is_converted_days_later(self):
+        request = self._create_request()
+        self._answer(
+            request,
+            {
+                self.product_a: {
+                    "b2b_qty_available": 3,
+                    "b2b_backorder": True,
+                    "b2b_backorder_qty": 2,
+                    "b2b_backorder_date": date(2026, 3, 20),
+                },
+                self.product_b: {"b2b_qty_available": 0},
+            },
+        )
+        with freeze_time(NOW + timedelta(days=5)):
+            request.with_user(self.portal_user).sudo().action_b2b_convert()
+        backorder_move = request.picking_ids.move_ids.filtered(
+            lambda move: move.sale_line_id.b2b_backorder
+        )
+        self.assertEqual(backorder_move.date.date(), date(2026, 3, 20))
+
     def test_convert_refused_unless_answered(self):
         request = self._create_request()
         with self.assertRaisesRegex(UserError, "cannot be turned into an order"):
@@ -340,3 +361,22 @@ class TestRequests(B2bCommon):
         self.assertIn("Garden Chair", html)
         self.assertIn("Please pack with care", html)
         self.assertIn("WH/Stock", html)
+
+    def test_picking_list_shows_the_stock_of_the_orders_company_only(self):
+        other_company = self.env["res.company"].create({"name": "Sister Company"})
+        other_stock = (
+            self.env["stock.warehouse"]
+            .search([("company_id", "=", other_company.id)], limit=1)
+            .lot_stock_id
+        )
+        self.env["stock.quant"].with_company(other_company)._update_available_quantity(
+            self.product_a, other_stock, 7
+        )
+        request = self._create_request()
+        # a user working in both companies at once
+        stock = request.with_context(
+            allowed_company_ids=[self.env.company.id, other_company.id]
+        )._b2b_stock_by_product()
+        locations = [location for location, _qty in stock[self.product_a.id]]
+        self.assertIn(self.stock_location, locations)
+        self.assertNotIn(other_stock, locations)
