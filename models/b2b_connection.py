@@ -254,10 +254,22 @@ class B2bConnection(models.Model):
                 and not att.display_type
                 and (not calendar.two_weeks_calendar or att.week_type == "0")
             ]
+            # as Odoo counts them: the calendar's own days off and the
+            # company's public holidays (no calendar), not someone's leave nor
+            # time off that counts as worked ("other")
             holidays = [
                 (leave.date_from, leave.date_to)
-                for leave in calendar.leave_ids
-                if not leave.resource_id
+                for leave in self.env["resource.calendar.leaves"]
+                .sudo()
+                .search(
+                    [
+                        ("resource_id", "=", False),
+                        ("calendar_id", "in", (False, calendar.id)),
+                        ("company_id", "in", (False, self.company_id.id)),
+                        ("time_type", "=", "leave"),
+                        ("date_to", ">", start),
+                    ]
+                )
             ]
         return compute_deadline(
             start,

@@ -59,6 +59,38 @@ class TestConnection(B2bCommon):
             datetime(2026, 4, 7, 7, 0),
         )
 
+    def test_compute_deadline_skips_the_companys_public_holidays_only(self):
+        calendar = self.env["resource.calendar"].create(
+            {"name": "Standard", "tz": "Europe/Paris"}
+        )
+        Leaves = self.env["resource.calendar.leaves"]
+        # a public holiday of the company, for every calendar (no calendar)
+        Leaves.create(
+            {
+                "name": "Easter Monday",
+                "company_id": self.connection.company_id.id,
+                "calendar_id": False,
+                "date_from": datetime(2026, 4, 5, 22, 0),
+                "date_to": datetime(2026, 4, 6, 21, 59, 59),
+            }
+        )
+        # time off that Odoo counts as worked, on the Tuesday
+        Leaves.create(
+            {
+                "name": "Training",
+                "calendar_id": calendar.id,
+                "time_type": "other",
+                "date_from": datetime(2026, 4, 6, 22, 0),
+                "date_to": datetime(2026, 4, 7, 21, 59, 59),
+            }
+        )
+        self.connection.resource_calendar_id = calendar
+        # as in the test above: Monday off, Tuesday worked
+        self.assertEqual(
+            self.connection.compute_deadline(datetime(2026, 4, 3, 14, 0), 2),
+            datetime(2026, 4, 7, 7, 0),
+        )
+
     def test_counts(self):
         self._create_request(ref="A")
         self._create_request(ref="B")
