@@ -247,12 +247,16 @@ class B2bConnection(models.Model):
         holidays = ()
         if calendar:
             work_intervals = [
-                (int(att.dayofweek), att.hour_from, att.hour_to)
+                (
+                    int(att.dayofweek),
+                    att.hour_from,
+                    att.hour_to,
+                    int(att.week_type) if calendar.two_weeks_calendar else None,
+                )
                 for att in calendar.attendance_ids
                 if not att.resource_id
                 and att.day_period != "lunch"
                 and not att.display_type
-                and (not calendar.two_weeks_calendar or att.week_type == "0")
             ]
             # as Odoo counts them: the calendar's own days off and the
             # company's public holidays (no calendar), not someone's leave nor

@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..tools.deadline import week_type
 from .common import B2bCommon
 
 
@@ -89,6 +90,24 @@ class TestConnection(B2bCommon):
         self.assertEqual(
             self.connection.compute_deadline(datetime(2026, 4, 3, 14, 0), 2),
             datetime(2026, 4, 7, 7, 0),
+        )
+
+    def test_compute_deadline_on_a_two_week_calendar(self):
+        calendar = self.env["resource.calendar"].create(
+            {"name": "Every other week", "tz": "UTC"}
+        )
+        calendar.switch_calendar_type()
+        self.assertTrue(calendar.two_weeks_calendar)
+        # Friday 6 March 2026 is in a working week; the week after is off
+        friday = datetime(2026, 3, 6, 16, 0)
+        working = str(week_type(friday.date()))
+        calendar.attendance_ids.filtered(
+            lambda att: att.week_type != working and not att.display_type
+        ).unlink()
+        self.connection.write({"tz": "UTC", "resource_calendar_id": calendar.id})
+        # 1 h on Friday, nothing the week after, 1 h on Monday 16 March from 8:00
+        self.assertEqual(
+            self.connection.compute_deadline(friday, 2), datetime(2026, 3, 16, 9, 0)
         )
 
     def test_counts(self):

@@ -41,8 +41,10 @@ def compute_deadline(start, hours, tz_name, work_intervals=None, holidays=()):
         24 in local time -- the shape of ``resource.calendar.attendance``
         (pass ``int(dayofweek)``, and leave out the lunch breaks that Odoo 18
         stores as attendances with ``day_period == 'lunch'``). Several
-        intervals per day are allowed; overlaps count once. ``None`` means
-        no calendar: every hour counts.
+        intervals per day are allowed; overlaps count once. A two-week
+        calendar gives ``(weekday, hour_from, hour_to, week_type)`` tuples,
+        week type 0 or 1 as Odoo's ``get_week_type`` counts them. ``None``
+        means no calendar: every hour counts.
     :param holidays: ``(start, end)`` naive UTC ranges that never count,
         typically the calendar's public holidays (its leaves without a
         resource).
@@ -100,39 +102,58 @@ def _time_zone(tz_name):
         ) from None
 
 
+def week_type(day):
+    """0 or 1: the week of ``day`` in a two-week calendar, as Odoo counts it
+    (``resource.calendar.attendance.get_week_type``): the parity of the
+    number of weeks since 1 January of year 1, so that the weeks alternate
+    across the turn of a year."""
+    return (day.toordinal() - 1) // 7 % 2
+
+
 def _weekly_schedule(work_intervals):
-    """Return, for each weekday, its working periods as sorted, merged minute ranges.
+    """Return, for each week type (0, 1) and weekday, its working periods as
+    sorted, merged minute ranges; both week types are the same but for
+    intervals of a two-week calendar.
 
     Hours are rounded to the minute, as Odoo does when it reads attendances,
     so that 8.33 means 08:20 and not 08:19:48. Overlapping or touching
     intervals are merged so that no time counts twice.
     """
-    week = [[] for _ in range(7)]
-    for weekday, hour_from, hour_to in work_intervals:
-        if weekday not in range(7) or not 0 <= hour_from <= hour_to <= 24:
+    weeks = [[[] for _ in range(7)] for _ in range(2)]
+    for interval in work_intervals:
+        weekday, hour_from, hour_to, *rest = interval
+        types = (0, 1) if not rest or rest[0] is None else (rest[0],)
+        if (
+            weekday not in range(7)
+            or not 0 <= hour_from <= hour_to <= 24
+            or len(rest) > 1
+            or any(kind not in (0, 1) for kind in types)
+        ):
             raise ValueError(
-                f"Invalid working interval {(weekday, hour_from, hour_to)!r}:"
-                " expected (weekday from 0 to 6, hour_from, hour_to)"
-                " with 0 <= hour_from <= hour_to <= 24."
+                f"Invalid working interval {tuple(interval)!r}:"
+                " expected (weekday from 0 to 6, hour_from, hour_to[, week type"
+                " 0 or 1]) with 0 <= hour_from <= hour_to <= 24."
             )
-        week[weekday].append((round(hour_from * 60), round(hour_to * 60)))
-    for weekday, ranges in enumerate(week):
-        merged = []
-        for begin, end in sorted(ranges):
-            if merged and begin <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            elif begin < end:
-                merged.append((begin, end))
-        week[weekday] = merged
-    if not any(week):
+        for kind in types:
+            weeks[kind][weekday].append((round(hour_from * 60), round(hour_to * 60)))
+    for week in weeks:
+        for weekday, ranges in enumerate(week):
+            merged = []
+            for begin, end in sorted(ranges):
+                if merged and begin <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+                elif begin < end:
+                    merged.append((begin, end))
+            week[weekday] = merged
+    if not any(any(week) for week in weeks):
         raise ValueError(
             "The working calendar has no working time:"
             " a deadline on it would never be reached."
         )
-    return week
+    return weeks
 
 
-def _working_periods(start, zone, week):
+def _working_periods(start, zone, weeks):
     """Yield the working periods from ``start`` on as naive UTC ranges.
 
     Each local day's wall-clock hours are converted on their own day, so the
@@ -143,7 +164,7 @@ def _working_periods(start, zone, week):
     first_day = pytz.utc.localize(start).astimezone(zone).date()
     for day_number in range(SEARCH_YEARS * 366):
         day = first_day + timedelta(days=day_number)
-        for minute_from, minute_to in week[day.weekday()]:
+        for minute_from, minute_to in weeks[week_type(day)][day.weekday()]:
             begin = max(start, _local_to_utc(zone, day, minute_from))
             end = _local_to_utc(zone, day, minute_to)
             if begin < end:

@@ -12,10 +12,11 @@ Daylight-saving switches used below (2024):
 - Asia/Shanghai: none.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import pytz
+from b2b_dropship_tools import deadline
 from b2b_dropship_tools.deadline import compute_deadline, remaining_parts
 
 # The tables below keep one case per line, wider than the usual limit, so
@@ -210,3 +211,31 @@ REMAINING_CASES = [
 )
 def test_remaining_parts(deadline, now, expected):
     assert remaining_parts(deadline, now) == expected
+
+
+def test_two_week_calendar_follows_odoo_week_types():
+    monday = date(2026, 3, 2)
+    kind = deadline.week_type(monday)
+    # Mondays of this week's type, Tuesdays of the other one
+    intervals = [(0, 9, 17, kind), (1, 9, 17, 1 - kind)]
+    # 8 h on Monday 2 March; Tuesday 3 is of the other type, Monday 9 too;
+    # Tuesday 10 March 9:00 + 2 h
+    assert deadline.compute_deadline(
+        datetime(2026, 3, 2, 8, 0), 10, "UTC", intervals
+    ) == datetime(2026, 3, 10, 11, 0)
+
+
+def test_week_types_alternate_across_the_turn_of_the_year():
+    # Odoo's count: weeks since 1 January of year 1, not ISO week numbers
+    # (2026 has 53 ISO weeks: weeks 53 and 1 would both be odd)
+    types = [
+        deadline.week_type(date(2026, 12, 21) + timedelta(weeks=n)) for n in range(4)
+    ]
+    assert types in ([0, 1, 0, 1], [1, 0, 1, 0])
+    assert deadline.week_type(date(1, 1, 1)) == 0
+    assert deadline.week_type(date(1, 1, 8)) == 1
+
+
+def test_week_type_of_an_interval_must_be_0_or_1():
+    with pytest.raises(ValueError, match="week type"):
+        deadline.compute_deadline(datetime(2026, 3, 2), 1, "UTC", [(0, 9, 17, 2)])
