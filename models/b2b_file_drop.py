@@ -580,20 +580,28 @@ class B2bFileDrop(models.Model):
             .sudo()
             .search([("email_normalized", "=", email), ("type", "!=", "delivery")])
         )
+        owners = partners.commercial_partner_id
         candidates = Connection.search(
             [
                 "|",
-                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("partner_id", "in", owners.ids),
                 ("notify_emails", "ilike", email),
             ]
         ).filtered(
-            lambda connection: connection.partner_id in partners.commercial_partner_id
+            lambda connection: connection.partner_id in owners
             or email
             in {
                 email_normalize(address)
                 for address in email_split(connection.notify_emails)
             }
         )
+        # An address of a retailer with a connection is that retailer's: another
+        # one listing it among its notification addresses does not get its
+        # files (when that retailer is not connected, say).
+        if candidates.filtered(lambda connection: connection.partner_id in owners):
+            candidates = candidates.filtered(
+                lambda connection: connection.partner_id in owners
+            )
         connected = candidates.filtered(
             lambda connection: connection.state == "connected"
         )

@@ -74,7 +74,10 @@ class TestMailDrop(B2bCommon, MailCase):
         return replies[0]
 
     def test_sender_of_several_connections_names_one_in_the_subject(self):
-        # codes where one is the start of the other, named in any case
+        # a platform's address, a notification address of two connections
+        # whose codes start alike, named in any case
+        platform = "orders@platform.example"
+        self.connection.notify_emails = platform
         other = self.env["b2b.connection"].create(
             {
                 "name": "Retailer One Europe",
@@ -83,10 +86,10 @@ class TestMailDrop(B2bCommon, MailCase):
                 .create({"name": "Retailer One Europe", "is_company": True})
                 .id,
                 "state": "connected",
-                "notify_emails": "rita@retailer-one.example",
+                "notify_emails": platform,
             }
         )
-        sender = "Rita Retailer <rita@retailer-one.example>"
+        sender = f"Shop Platform <{platform}>"
         for reference, subject in (
             ("PO-40", f"Orders for {other.code.upper()}"),
             ("PO-41", f"{self.connection.code}: orders"),
@@ -102,8 +105,37 @@ class TestMailDrop(B2bCommon, MailCase):
             [(drop.name, drop.connection_id) for drop in drops],
             [("PO-40.csv", other), ("PO-41.csv", self.connection)],
         )
+        self.assertIn("write the code", self._reply_to(platform)["body"])
+
+    def test_another_retailers_address_listed_by_a_retailer_gets_it_nothing(self):
+        # retailer two's address, which retailer one's administrator added to
+        # its own notification addresses; retailer two is not connected
+        retailer_two = self.env["res.partner"].create(
+            {"name": "Retailer Two", "is_company": True}
+        )
+        self.env["res.partner"].create(
+            {
+                "name": "Tom",
+                "parent_id": retailer_two.id,
+                "email": "orders@retailer-two.example",
+            }
+        )
+        self.env["b2b.connection"].create(
+            {
+                "name": "Retailer Two",
+                "code": "retailer-two",
+                "partner_id": retailer_two.id,
+                "state": "suspended",
+            }
+        )
+        self.connection.notify_emails = "orders@retailer-two.example"
+        self._send(
+            "Tom <orders@retailer-two.example>",
+            attachment_part("PO-43.csv", csv_file("PO-43")),
+        )
+        self.assertFalse(self._drops())
         self.assertIn(
-            "write the code", self._reply_to("rita@retailer-one.example")["body"]
+            "not connected", self._reply_to("orders@retailer-two.example")["body"]
         )
 
     def test_alias_address(self):
