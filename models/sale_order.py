@@ -3,6 +3,8 @@ import binascii
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import SQL, float_compare, float_round, format_datetime
@@ -240,16 +242,7 @@ class SaleOrder(models.Model):
         )
         partly_shipped._b2b_pending_pickings().action_cancel()
         for order in partly_shipped:
-            # what was not shipped is no longer ordered, nor invoiced (products
-            # invoice on ordered quantities by default)
-            locked = order.locked
-            if locked:
-                order.action_unlock()
-            for line in order._b2b_answer_lines():
-                if line.qty_delivered < line.product_uom_qty:
-                    line.product_uom_qty = line.qty_delivered
-            if locked:
-                order.action_lock()
+            order._b2b_drop_unshipped_quantities()
             order.message_post(
                 body=_(
                     "The deliveries still to ship were cancelled; what was shipped "
@@ -259,6 +252,36 @@ class SaleOrder(models.Model):
             )
         unshipped = self - partly_shipped
         unshipped.with_context(disable_cancel_warning=True)._action_cancel()
+
+    def _b2b_drop_unshipped_quantities(self):
+        """What will not ship (its deliveries cancelled) is no longer ordered,
+        nor invoiced: products invoice on ordered quantities by default. A
+        locked order stays locked."""
+        self.ensure_one()
+        locked = self.locked
+        if locked:
+            self.action_unlock()
+        for line in self._b2b_answer_lines():
+            pending = sum(
+                move.product_uom._compute_quantity(
+                    move.product_uom_qty, line.product_uom
+                )
+                for move in line.move_ids
+                if move.state not in ("done", "cancel")
+                and move.location_dest_id.usage == "customer"
+            )
+            kept = line.qty_delivered + pending
+            if (
+                float_compare(
+                    kept,
+                    line.product_uom_qty,
+                    precision_rounding=line.product_uom.rounding,
+                )
+                < 0
+            ):
+                line.product_uom_qty = kept
+        if locked:
+            self.action_lock()
 
     # Retailer portal --------------------------------------------------------
 
@@ -527,9 +550,12 @@ class SaleOrder(models.Model):
 
     def _b2b_quantities_by_sku(self, moves, field):
         """[(our sku, retailer sku, quantity)] of ``moves``, per product in its unit."""
+        return self._b2b_sku_rows(moves._b2b_quantities_by_product(field))
+
+    def _b2b_sku_rows(self, quantities):
+        """[(our sku, retailer sku, quantity)] of ``{product: quantity}``."""
         self.ensure_one()
         references = self._b2b_retailer_references()
-        quantities = moves._b2b_quantities_by_product(field)
         return [
             (
                 product.default_code or product.display_name,
@@ -772,8 +798,20 @@ class SaleOrder(models.Model):
         """Bookkeeping of a shipment made of ``pickings`` (validated, numbered):
         state, chatter, the retailer's e-mail and the ``shipment.confirmed`` event."""
         self.ensure_one()
+        # validated in Inventory without a back-order: the rest will not ship
+        left_out = pickings.move_ids._b2b_left_out_quantities()
+        if left_out:
+            self._b2b_drop_unshipped_quantities()
         fully_shipped = not self._b2b_pending_pickings()
         summary = pickings._b2b_shipment_summary()
+        if left_out:
+            summary += Markup("<p>%s</p>") % _(
+                "Not shipped and cancelled: %(lines)s",
+                lines=", ".join(
+                    f"{quantity:g} × {product.display_name}"
+                    for product, quantity in left_out.items()
+                ),
+            )
         if fully_shipped:
             self._b2b_change_state(
                 "shipped", summary, {"b2b_shipped_at": fields.Datetime.now()}
@@ -821,6 +859,12 @@ class SaleOrder(models.Model):
                 for sku, retailer_sku, quantity in self._b2b_quantities_by_sku(
                     pending.move_ids.filtered(lambda move: move.state != "cancel"),
                     "product_uom_qty",
+                )
+            ],
+            "cancelled": [
+                {"sku": sku, "retailer_sku": retailer_sku, "quantity": quantity}
+                for sku, retailer_sku, quantity in self._b2b_sku_rows(
+                    pickings.move_ids._b2b_left_out_quantities()
                 )
             ],
         }
@@ -998,7 +1042,7 @@ class SaleOrder(models.Model):
         pending = self._b2b_pending_pickings()
         references = self._b2b_retailer_references()
 
-        def lines(moves, field):
+        def rows(quantities):
             return [
                 {
                     "name": product.display_name,
@@ -1007,8 +1051,11 @@ class SaleOrder(models.Model):
                     else "",
                     "quantity": quantity,
                 }
-                for product, quantity in moves._b2b_quantities_by_product(field).items()
+                for product, quantity in quantities.items()
             ]
+
+        def lines(moves, field):
+            return rows(moves._b2b_quantities_by_product(field))
 
         return {
             "fully_shipped": not pending,
@@ -1020,6 +1067,7 @@ class SaleOrder(models.Model):
                 pending.move_ids.filtered(lambda move: move.state != "cancel"),
                 "product_uom_qty",
             ),
+            "cancelled": rows(pickings.move_ids._b2b_left_out_quantities()),
             "carrier": " / ".join(
                 name
                 for name in (carrier.name, pickings[:1].b2b_shipping_service)

@@ -306,6 +306,39 @@ class TestShipping(B2bShippingCommon):
         self.assertEqual(order.picking_ids.b2b_shipment_number, 1)
         self.assertEqual([kind for __, kind, __ in events], ["shipment.confirmed"])
 
+    def test_validation_in_inventory_without_backorder_tells_what_will_not_ship(self):
+        events = self._record_events()
+        order = self._create_order()
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = 3 if move.product_id == self.product_a else 0
+        wizard = picking.with_context(skip_sms=True).button_validate()
+        self.assertEqual(wizard["res_model"], "stock.backorder.confirmation")
+        Form(
+            self.env["stock.backorder.confirmation"].with_context(**wizard["context"])
+        ).save().process_cancel_backorder()
+        self.assertEqual(order.b2b_state, "shipped")
+        [payload] = [data for __, kind, data in events if kind == "shipment.confirmed"]
+        self.assertEqual(
+            [(line["sku"], line["quantity"]) for line in payload["lines"]],
+            [("CHAIR-01", 3)],
+        )
+        self.assertEqual(payload["backorder"], [])
+        self.assertEqual(
+            sorted((line["sku"], line["quantity"]) for line in payload["cancelled"]),
+            [("CHAIR-01", 2), ("TABLE-01", 2)],
+        )
+        # no longer ordered, nor invoiced; the retailer's e-mail says so
+        self.assertEqual(order.order_line.mapped("product_uom_qty"), [3, 0])
+        mail = self._messages_to(order, self.retailer).filtered(
+            lambda m: "has shipped" in m.subject
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Will not ship", str(mail.body))
+        self.assertIn(
+            "Not shipped and cancelled", str(order.message_ids.mapped("body"))
+        )
+
     def test_retailer_customer_gets_no_delivery_mail_from_the_supplier(self):
         """Inventory's delivery confirmation e-mail goes to the delivery's
         contact: for a B2B order the retailer's customer, who gets the

@@ -434,6 +434,11 @@ SHIPMENT_EVENT_DATA_SCHEMA = {
         "message": _TEXT_OR_NULL,
         "lines": _SKU_QUANTITIES,
         "backorder": _SKU_QUANTITIES,
+        "cancelled": {
+            **_SKU_QUANTITIES,
+            "description": "What was left out of this shipment without a "
+            "back-order: it will not ship, and is no longer ordered.",
+        },
     },
     "required": ["order", "reference", "tracking", "lines"],
 }
