@@ -314,7 +314,7 @@ class B2bDeadlineMixin(models.AbstractModel):
                 _("The request became an order."),
                 {
                     "b2b_ship_deadline": connection.compute_deadline(
-                        now, connection.ship_delay_hours
+                        record._b2b_ship_from(now), connection.ship_delay_hours
                     )
                 },
             )
@@ -443,6 +443,11 @@ class B2bDeadlineMixin(models.AbstractModel):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # Hooks of the inheriting side ------------------------------------------
+
+    def _b2b_ship_from(self, now):
+        """When the ship delay starts counting: now, unless what there is to
+        ship is only back-ordered (see the inheriting side)."""
+        return now
 
     def _b2b_answer_lines(self):
         raise NotImplementedError

@@ -1,8 +1,9 @@
 import base64
 import binascii
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 
+import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -252,6 +253,25 @@ class SaleOrder(models.Model):
             )
         unshipped = self - partly_shipped
         unshipped.with_context(disable_cancel_warning=True)._action_cancel()
+
+    def _b2b_ship_from(self, now):
+        # Only back-ordered goods left to ship: the delay counts from the day
+        # the earliest of them is promised (midnight in the connection's time
+        # zone), not from now, or the order would be late while it waits.
+        self.ensure_one()
+        moves = self._b2b_pending_pickings().move_ids.filtered(
+            lambda move: move.state not in ("done", "cancel")
+        )
+        lines = moves.sale_line_id
+        if not lines or not all(
+            line.b2b_backorder and line.b2b_backorder_date for line in lines
+        ):
+            return now
+        zone = pytz.timezone(self.b2b_connection_id.tz or "UTC")
+        promised = zone.localize(
+            datetime.combine(min(lines.mapped("b2b_backorder_date")), time())
+        )
+        return max(now, promised.astimezone(pytz.utc).replace(tzinfo=None))
 
     def _b2b_drop_unshipped_quantities(self):
         """What will not ship (its deliveries cancelled) is no longer ordered,
@@ -817,8 +837,20 @@ class SaleOrder(models.Model):
                 "shipped", summary, {"b2b_shipped_at": fields.Datetime.now()}
             )
         else:
-            # The rest ships in another parcel, which needs its own slip.
-            self.write({"b2b_slip_printed": False})
+            # The rest ships in another parcel, which needs its own slip; when
+            # only back-orders are left, by their promised date.
+            connection = self.b2b_connection_id
+            now = fields.Datetime.now()
+            ship_from = self._b2b_ship_from(now)
+            values = {"b2b_slip_printed": False}
+            if ship_from > now:
+                values.update(
+                    b2b_ship_deadline=connection.compute_deadline(
+                        ship_from, connection.ship_delay_hours
+                    ),
+                    b2b_late_notified=False,
+                )
+            self.write(values)
             self.message_post(body=summary, subtype_xmlid="mail.mt_note")
         self._b2b_notify_partner("shipped")
         self._b2b_emit_event("shipment.confirmed", self._b2b_shipment_payload(pickings))
