@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -113,6 +115,22 @@ class B2bCommon(TransactionCase):
         if order_values:
             order.write(order_values)
         return order.with_user(self.b2b_user).action_b2b_answer()
+
+    def _answer_with_backorder(self, order, available=3, when=date(2026, 3, 20)):
+        """The supplier's answer: ``available`` chairs now, 2 more back-ordered
+        for ``when``, no table."""
+        return self._answer(
+            order,
+            {
+                self.product_a: {
+                    "b2b_qty_available": available,
+                    "b2b_backorder": True,
+                    "b2b_backorder_qty": 2,
+                    "b2b_backorder_date": when,
+                },
+                self.product_b: {"b2b_qty_available": 0},
+            },
+        )
 
     def _messages_to(self, order, partner):
         return order.message_ids.filtered(lambda m: partner in m.partner_ids)

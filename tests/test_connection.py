@@ -39,20 +39,29 @@ class TestConnection(B2bCommon):
             self.connection.compute_deadline(start, 24), datetime(2026, 3, 8, 17, 0)
         )
 
-    def test_compute_deadline_skips_public_holiday(self):
+    def _calendar_with_easter_monday(self, **leave_values):
+        """Odoo's default calendar (Mon-Fri 8-12 and 13-17, Paris) on the
+        connection, and Easter Monday 2026 off (``leave_values``: on the
+        calendar by default)."""
         calendar = self.env["resource.calendar"].create(
             {"name": "Standard", "tz": "Europe/Paris"}
         )
-        # Odoo's default calendar: Mon-Fri 8-12 and 13-17.
         self.env["resource.calendar.leaves"].create(
-            {
-                "name": "Easter Monday",
-                "calendar_id": calendar.id,
-                "date_from": datetime(2026, 4, 5, 22, 0),
-                "date_to": datetime(2026, 4, 6, 21, 59, 59),
-            }
+            dict(
+                {
+                    "name": "Easter Monday",
+                    "calendar_id": calendar.id,
+                    "date_from": datetime(2026, 4, 5, 22, 0),
+                    "date_to": datetime(2026, 4, 6, 21, 59, 59),
+                },
+                **leave_values,
+            )
         )
         self.connection.resource_calendar_id = calendar
+        return calendar
+
+    def test_compute_deadline_skips_public_holiday(self):
+        self._calendar_with_easter_monday()
         # Friday 3 April 16:00 Paris (14:00 UTC) + 2 h: 1 h on Friday, Monday is a
         # holiday, 1 h on Tuesday from 8:00 -> Tuesday 9:00 Paris = 7:00 UTC.
         self.assertEqual(
@@ -61,22 +70,12 @@ class TestConnection(B2bCommon):
         )
 
     def test_compute_deadline_skips_the_companys_public_holidays_only(self):
-        calendar = self.env["resource.calendar"].create(
-            {"name": "Standard", "tz": "Europe/Paris"}
-        )
-        Leaves = self.env["resource.calendar.leaves"]
         # a public holiday of the company, for every calendar (no calendar)
-        Leaves.create(
-            {
-                "name": "Easter Monday",
-                "company_id": self.connection.company_id.id,
-                "calendar_id": False,
-                "date_from": datetime(2026, 4, 5, 22, 0),
-                "date_to": datetime(2026, 4, 6, 21, 59, 59),
-            }
+        calendar = self._calendar_with_easter_monday(
+            calendar_id=False, company_id=self.connection.company_id.id
         )
         # time off that Odoo counts as worked, on the Tuesday
-        Leaves.create(
+        self.env["resource.calendar.leaves"].create(
             {
                 "name": "Training",
                 "calendar_id": calendar.id,
@@ -85,7 +84,6 @@ class TestConnection(B2bCommon):
                 "date_to": datetime(2026, 4, 7, 21, 59, 59),
             }
         )
-        self.connection.resource_calendar_id = calendar
         # as in the test above: Monday off, Tuesday worked
         self.assertEqual(
             self.connection.compute_deadline(datetime(2026, 4, 3, 14, 0), 2),

@@ -113,18 +113,7 @@ class TestPackingSlip(B2bShippingCommon):
 
     def test_slip_of_answered_backorder_line(self):
         request = self._create_request(ref="REQ-BO")
-        self._answer(
-            request,
-            {
-                self.product_a: {
-                    "b2b_qty_available": 3,
-                    "b2b_backorder": True,
-                    "b2b_backorder_qty": 2,
-                    "b2b_backorder_date": date(2026, 3, 20),
-                },
-                self.product_b: {"b2b_qty_available": 0},
-            },
-        )
+        self._answer_with_backorder(request)
         request.action_b2b_convert()
         lines = request._b2b_slip_lines(request._b2b_slip_pickings())
         self.assertEqual(

@@ -253,18 +253,7 @@ class TestRequests(B2bCommon):
 
     def test_backorder_keeps_its_date_when_the_request_is_converted_days_later(self):
         request = self._create_request()
-        self._answer(
-            request,
-            {
-                self.product_a: {
-                    "b2b_qty_available": 3,
-                    "b2b_backorder": True,
-                    "b2b_backorder_qty": 2,
-                    "b2b_backorder_date": date(2026, 3, 20),
-                },
-                self.product_b: {"b2b_qty_available": 0},
-            },
-        )
+        self._answer_with_backorder(request)
         with freeze_time(NOW + timedelta(days=5)):
             request.with_user(self.portal_user).sudo().action_b2b_convert()
         backorder_move = request.picking_ids.move_ids.filtered(

@@ -467,34 +467,27 @@ class TestLateShipments(B2bShippingCommon):
             lines=[(self.product_a, available + 2)],
             partner_shipping_id=self.ship_to.id,
         )
-        self._answer(
-            request,
-            {
-                self.product_a: {
-                    "b2b_qty_available": available,
-                    "b2b_backorder": True,
-                    "b2b_backorder_qty": 2,
-                    "b2b_backorder_date": date(2026, 3, 14),
-                }
-            },
-        )
+        self._answer_with_backorder(request, available, date(2026, 3, 14))
         request.action_b2b_convert()
         return request
 
     def test_back_orders_are_due_from_their_promised_date(self):
         # midnight of 14 March in Paris, then the connection's 48 h
         due = datetime(2026, 3, 15, 23, 0)
-        only_later = self._backorder_order("BO-ONLY", available=0)
-        self.assertEqual(only_later.b2b_ship_deadline, due)
-        partly_now = self._backorder_order("BO-PART", available=3)
-        self.assertEqual(partly_now.b2b_ship_deadline, NOW + timedelta(hours=48))
-        self._ship(partly_now, quantities={self.product_a: 3})
-        self.assertEqual(partly_now.b2b_state, "order")
-        self.assertEqual(partly_now.b2b_ship_deadline, due)
+        with freeze_time(NOW):
+            only_later = self._backorder_order("BO-ONLY", available=0)
+            self.assertEqual(only_later.b2b_ship_deadline, due)
+            partly_now = self._backorder_order("BO-PART", available=3)
+            self.assertEqual(partly_now.b2b_ship_deadline, NOW + timedelta(hours=48))
+            self._ship(partly_now, quantities={self.product_a: 3})
+            self.assertEqual(partly_now.b2b_state, "order")
+            self.assertEqual(partly_now.b2b_ship_deadline, due)
         # a week on, neither is late
         with freeze_time(NOW + timedelta(days=7)):
             self.env["sale.order"]._cron_late_shipments()
-        self.assertFalse((only_later | partly_now).mapped("b2b_late_notified"))
+        self.assertEqual(
+            (only_later | partly_now).mapped("b2b_late_notified"), [False, False]
+        )
 
     def test_cron_tells_the_supplier_once_per_late_order(self):
         self.company.b2b_late_shipment_emails = "logistics@supplier.example"
