@@ -546,6 +546,8 @@ class B2bCsvChannelMixin(models.AbstractModel):
             _logger.exception(
                 "SFTP import of files %s of connection %s failed", drops.ids, self.id
             )
+            # the retailer reads the error file: the details are for the
+            # supplier's staff only (log and chatter)
             reason = f"{type(exc).__name__}: {exc}"
             for drop in drops:
                 drop._b2b_set_errors(
@@ -556,10 +558,8 @@ class B2bCsvChannelMixin(models.AbstractModel):
                             "",
                             _(
                                 "The file could not be imported because of an "
-                                "error on the supplier's side (%(reason)s); it is "
-                                "kept and will be imported again once that is "
-                                "fixed.",
-                                reason=reason,
+                                "error on the supplier's side; it is kept and "
+                                "will be imported again once that is fixed."
                             ),
                         )
                     ]

@@ -264,7 +264,8 @@ class TestSftpPoll(SshdCase, B2bCommon):
             self._poll()
         drop = self._drops()
         self.assertRecordValues(drop, [{"state": "error", "sftp_done": True}])
-        self.assertIn("RuntimeError: defect met", drop.error_summary)
+        self.assertIn("error on the supplier's side", drop.error_summary)
+        self.assertNotIn("defect met", drop.error_summary)
         self.assertFalse(self.connection.sftp_last_error)
         self.assertIn("RuntimeError: defect met", self.connection.message_ids[0].body)
         self.assertEqual(
