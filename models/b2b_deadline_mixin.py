@@ -308,15 +308,10 @@ class B2bDeadlineMixin(models.AbstractModel):
             record.b2b_connection_id._check_can_receive()
         for record in self:
             record._b2b_convert_to_order()
-            connection = record.b2b_connection_id
             record._b2b_change_state(
                 "order",
                 _("The request became an order."),
-                {
-                    "b2b_ship_deadline": connection.compute_deadline(
-                        record._b2b_ship_from(now), connection.ship_delay_hours
-                    )
-                },
+                {"b2b_ship_deadline": record._b2b_ship_deadline(now)},
             )
         self._b2b_notify_supplier(_("The retailer turned the request into an order."))
         self._b2b_emit_event("order.confirmed", None)
@@ -443,6 +438,15 @@ class B2bDeadlineMixin(models.AbstractModel):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # Hooks of the inheriting side ------------------------------------------
+
+    def _b2b_ship_deadline(self, now):
+        """The ship deadline of this order: the connection's ship delay from
+        :meth:`_b2b_ship_from`."""
+        self.ensure_one()
+        connection = self.b2b_connection_id
+        return connection.compute_deadline(
+            self._b2b_ship_from(now), connection.ship_delay_hours
+        )
 
     def _b2b_ship_from(self, now):
         """When the ship delay starts counting: now, unless what there is to

@@ -1,9 +1,8 @@
 import base64
 import binascii
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
-import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -12,6 +11,7 @@ from odoo.tools import SQL, float_compare, float_round, format_datetime
 
 from ..exceptions import B2bInputError
 from ..tools import api_schema, json_schema
+from ..tools.deadline import start_of_day
 from ..tools.tracking import join_tracking_refs
 
 
@@ -267,11 +267,11 @@ class SaleOrder(models.Model):
             line.b2b_backorder and line.b2b_backorder_date for line in lines
         ):
             return now
-        zone = pytz.timezone(self.b2b_connection_id.tz or "UTC")
-        promised = zone.localize(
-            datetime.combine(min(lines.mapped("b2b_backorder_date")), time())
+        promised = start_of_day(
+            min(lines.mapped("b2b_backorder_date")),
+            self.b2b_connection_id.tz or "UTC",
         )
-        return max(now, promised.astimezone(pytz.utc).replace(tzinfo=None))
+        return max(now, promised)
 
     def _b2b_drop_unshipped_quantities(self):
         """What will not ship (its deliveries cancelled) is no longer ordered,
@@ -839,15 +839,11 @@ class SaleOrder(models.Model):
         else:
             # The rest ships in another parcel, which needs its own slip; when
             # only back-orders are left, by their promised date.
-            connection = self.b2b_connection_id
             now = fields.Datetime.now()
-            ship_from = self._b2b_ship_from(now)
             values = {"b2b_slip_printed": False}
-            if ship_from > now:
+            if self._b2b_ship_from(now) > now:
                 values.update(
-                    b2b_ship_deadline=connection.compute_deadline(
-                        ship_from, connection.ship_delay_hours
-                    ),
+                    b2b_ship_deadline=self._b2b_ship_deadline(now),
                     b2b_late_notified=False,
                 )
             self.write(values)

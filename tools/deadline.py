@@ -92,6 +92,11 @@ def remaining_parts(deadline, now):
     return (now > deadline, *divmod(minutes, 60))
 
 
+def start_of_day(day, tz_name):
+    """The naive UTC instant at which local ``day`` begins in ``tz_name``."""
+    return _local_to_utc(_time_zone(tz_name), day, 0)
+
+
 def _time_zone(tz_name):
     try:
         return pytz.timezone(tz_name)

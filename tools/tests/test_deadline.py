@@ -239,3 +239,13 @@ def test_week_types_alternate_across_the_turn_of_the_year():
 def test_week_type_of_an_interval_must_be_0_or_1():
     with pytest.raises(ValueError, match="week type"):
         deadline.compute_deadline(datetime(2026, 3, 2), 1, "UTC", [(0, 9, 17, 2)])
+
+
+def test_start_of_day_is_local_midnight_in_utc():
+    assert deadline.start_of_day(date(2026, 3, 14), "Europe/Paris") == datetime(
+        2026, 3, 13, 23, 0
+    )
+    # summer time
+    assert deadline.start_of_day(date(2026, 7, 14), "Europe/Paris") == datetime(
+        2026, 7, 13, 22, 0
+    )
