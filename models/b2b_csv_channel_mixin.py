@@ -423,15 +423,39 @@ class B2bCsvChannelMixin(models.AbstractModel):
             ]
         )
         for done, connection in enumerate(connections, start=1):
-            connection._b2b_sftp_poll()
+            connection._b2b_sftp_poll_isolated()
             self._b2b_commit()
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=len(connections) - done
             )
 
+    def _b2b_sftp_poll_isolated(self):
+        """:meth:`_b2b_sftp_poll` for the scheduled action: a failure of ours
+        with one connection is told on it, and the retailers after it are
+        still polled."""
+        self.ensure_one()
+        try:
+            return self._b2b_sftp_poll()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            _logger.exception("SFTP poll of connection %s failed", self.id)
+            # back to the last checkpoint, as the scheduled action would do:
+            # no remote file was moved after it
+            self._b2b_rollback()
+            self._b2b_sftp_record_poll(
+                _(
+                    "The poll stopped on an error on our side (%(reason)s): the "
+                    "next poll finishes the work once the cause is fixed.",
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
+            )
+            return None
+
     def _b2b_commit(self):
         # the same guard as the other batched scheduled actions: never in tests
         self.env["sale.order"]._b2b_commit_batch()
+
+    def _b2b_rollback(self):
+        self.env["sale.order"]._b2b_rollback_batch()
 
     def _b2b_sftp_lock(self):
         """Lock this connection's row for this transaction, or return False when

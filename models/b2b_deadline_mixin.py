@@ -433,9 +433,19 @@ class B2bDeadlineMixin(models.AbstractModel):
     def _b2b_commit_batch(self):
         # Batches are committed so that a long run keeps its progress if the
         # worker dies; tests run in one transaction and must never commit.
-        testing = getattr(threading.current_thread(), "testing", False)
-        if not testing and not self.env.registry.in_test_mode():
+        if not self._b2b_in_test():
             self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _b2b_rollback_batch(self):
+        """Undo what was done since the last committed batch."""
+        if not self._b2b_in_test():
+            self.env.cr.rollback()
+
+    def _b2b_in_test(self):
+        return bool(
+            getattr(threading.current_thread(), "testing", False)
+            or self.env.registry.in_test_mode()
+        )
 
     # Hooks of the inheriting side ------------------------------------------
 

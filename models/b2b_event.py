@@ -1,7 +1,6 @@
 import json
 import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -1003,9 +1002,7 @@ class B2bEvent(models.Model):
         # Each event is its own unit of work: an outbound POST cannot be taken
         # back, so its outcome is committed before the next one. Tests run in
         # one transaction and must never commit.
-        testing = getattr(threading.current_thread(), "testing", False)
-        if not testing and not self.env.registry.in_test_mode():
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env["sale.order"]._b2b_commit_batch()
 
 
 def _answer_start(response):

@@ -276,6 +276,63 @@ class TestSftpPoll(SshdCase, B2bCommon):
         self.assertEqual(drop.state, "imported")
         self.assertEqual(drop.order_id.client_order_ref, "SF-22")
 
+    def test_poll_that_breaks_unexpectedly_leaves_the_others_polled(self):
+        # a defect of ours met while polling one retailer (outside the import)
+        # is told on its connection; the other retailers are polled all the same
+        other_base = self.make_folders("in", "processed", "error", "out")
+        other = self.env["b2b.connection"].create(
+            dict(
+                sftp_values(self.sshd, other_base),
+                name="Retailer Two",
+                code="retailer-two",
+                partner_id=self.env["res.partner"]
+                .create({"name": "Retailer Two", "is_company": True})
+                .id,
+                state="connected",
+            )
+        )
+        self.env["b2b.product.reference"].create(
+            {
+                "connection_id": other.id,
+                "product_id": self.product_a.id,
+                "retailer_sku": "R1-CHAIR",
+            }
+        )
+        (self.inbox / "SF-23.csv").write_bytes(csv_file("SF-23"))
+        (other_base / "in" / "SF-24.csv").write_bytes(csv_file("SF-24"))
+        Connection = type(self.env["b2b.connection"])
+        fetch = Connection._b2b_sftp_fetch
+
+        def broken_for_the_first(connection, sftp, settings):
+            if connection == self.connection:
+                raise RuntimeError("defect met")
+            return fetch(connection, sftp, settings)
+
+        with (
+            patch.object(Connection, "_b2b_sftp_fetch", broken_for_the_first),
+            mute_logger("odoo.addons.b2b_dropship.models.b2b_csv_channel_mixin"),
+        ):
+            self._poll()
+        self.assertEqual(
+            self.connection.sftp_last_error,
+            "The poll stopped on an error on our side (RuntimeError: defect met): "
+            "the next poll finishes the work once the cause is fixed.",
+        )
+        self.assertIn("RuntimeError: defect met", self.connection.message_ids[0].body)
+        self.assertFalse(other.sftp_last_error)
+        self.assertEqual(
+            self.env["sale.order"]
+            .search([("b2b_connection_id", "=", other.id)])
+            .mapped("client_order_ref"),
+            ["SF-24"],
+        )
+        self.assertEqual(names(other_base / "processed"), ["SF-24.csv"])
+        # the broken connection's file waits in its inbox for the next poll
+        self.assertFalse(self._drops())
+        self._poll()
+        self.assertFalse(self.connection.sftp_last_error)
+        self.assertEqual(self._orders().mapped("client_order_ref"), ["SF-23"])
+
     def test_missing_folder_is_told_before_taking_any_file(self):
         (self.base / "processed").rmdir()
         (self.inbox / "SF-9.csv").write_bytes(csv_file("SF-9"))
