@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..exceptions import B2bInputError, B2bRefusedError
-from ..tools import api_schema, json_schema, webhook_signature
+from ..tools import api_schema, http_post, json_schema, webhook_signature
 
 _logger = logging.getLogger(__name__)
 
@@ -717,17 +717,16 @@ class B2bEvent(models.Model):
         )
         attempts = self.attempts + 1
         try:
-            # streamed: of the answer only its start is read (and stored), so
-            # that an endless one cannot hold the scheduled action
-            with requests.post(
+            # the whole exchange is bounded, and of the answer only its start
+            # is read: an endpoint cannot hold the scheduled action
+            answer = http_post.post(
                 url,
-                data=body,
-                headers=headers,
-                timeout=SEND_TIMEOUT,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                text = _answer_start(response)
+                body,
+                headers,
+                deadline=SEND_TIMEOUT,
+                # a character takes up to 4 bytes
+                max_bytes=4 * MAX_STORED_RESPONSE,
+            )
         except requests.RequestException as error:
             _logger.info(
                 "Webhook event %s to connection %s failed: %s",
@@ -737,7 +736,8 @@ class B2bEvent(models.Model):
             )
             self._b2b_delivery_failed(attempts, _("No answer: %(error)s", error=error))
             return False
-        if 200 <= response.status_code < 300:
+        text = answer.text[:MAX_STORED_RESPONSE]
+        if 200 <= answer.status < 300:
             self.write(
                 {
                     "state": "sent",
@@ -745,19 +745,19 @@ class B2bEvent(models.Model):
                     "sent_at": fields.Datetime.now(),
                     "next_attempt_at": False,
                     "last_error": False,
-                    "response_status": response.status_code,
+                    "response_status": answer.status,
                     "response": text,
                 }
             )
             return True
-        if response.status_code == 410:
+        if answer.status == 410:
             self.write({"attempts": attempts, "response_status": 410, "response": text})
             connection._b2b_webhook_gone(self)
             return False
         self._b2b_delivery_failed(
             attempts,
-            _("The endpoint answered %(status)s.", status=response.status_code),
-            response.status_code,
+            _("The endpoint answered %(status)s.", status=answer.status),
+            answer.status,
             text,
         )
         return False
@@ -1004,15 +1004,3 @@ class B2bEvent(models.Model):
         # one transaction and must never commit.
         self.env["sale.order"]._b2b_commit_batch()
 
-
-def _answer_start(response):
-    """The start of an endpoint's answer, as much as is stored: read for at
-    most the send timeout, the rest never downloaded."""
-    deadline = time.monotonic() + SEND_TIMEOUT
-    content = b""
-    # a character takes up to 4 bytes
-    for chunk in response.iter_content(chunk_size=1024):
-        content += chunk
-        if len(content) >= 4 * MAX_STORED_RESPONSE or time.monotonic() > deadline:
-            break
-    return content.decode(response.encoding or "utf-8", "replace")[:MAX_STORED_RESPONSE]

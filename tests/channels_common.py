@@ -114,14 +114,18 @@ class RecordingEndpoint:
     """An HTTP server on 127.0.0.1, in a thread, answering each POST with the
     next status of ``statuses`` (200 when none is left) and recording it.
     With ``endless_answer``, the answer's body goes on until the client hangs
-    up (or 64 MiB): ``answer_bytes_sent`` tells how much it took."""
+    up (or 64 MiB): ``answer_bytes_sent`` tells how much it took. With
+    ``slow_headers``, the answer's headers come a byte every 20 ms, each well
+    within any read timeout, for up to ``SLOW_FOR`` seconds."""
 
     ENDLESS_LIMIT = 64 * 1024 * 1024
+    SLOW_FOR = 10
 
     def __init__(self):
         self.requests = []
         self.statuses = queue.Queue()
         self.endless_answer = False
+        self.slow_headers = False
         self.answer_bytes_sent = 0
         endpoint = self
 
@@ -143,6 +147,9 @@ class RecordingEndpoint:
                 if endpoint.endless_answer:
                     self._answer_endlessly(status)
                     return
+                if endpoint.slow_headers:
+                    self._answer_slowly(status)
+                    return
                 payload = b'{"ok": true}'
                 self.send_response(status)
                 if 300 <= status < 400:
@@ -162,6 +169,21 @@ class RecordingEndpoint:
                     while endpoint.answer_bytes_sent < endpoint.ENDLESS_LIMIT:
                         self.wfile.write(chunk)
                         endpoint.answer_bytes_sent += len(chunk)
+
+            def _answer_slowly(self, status):
+                head = (
+                    f"HTTP/1.1 {status} OK\r\nX-Slow: {'x' * 1000}\r\n"
+                    "Content-Length: 2\r\nConnection: close\r\n\r\nok"
+                ).encode()
+                until = time.monotonic() + endpoint.SLOW_FOR
+                with contextlib.suppress(OSError):
+                    for position in range(len(head)):
+                        if time.monotonic() > until:
+                            self.wfile.write(head[position:])
+                            break
+                        self.wfile.write(head[position : position + 1])
+                        time.sleep(0.02)
+                self.close_connection = True
 
             def log_message(self, format, *args):  # noqa: A002 - signature of http.server
                 pass

@@ -1,6 +1,8 @@
 import json
 import socket
+import time
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import jsonschema
 import standardwebhooks
@@ -38,6 +40,7 @@ class TestOutboundEvents(B2bCommon):
         while not self.endpoint.statuses.empty():
             self.endpoint.statuses.get_nowait()
         self.endpoint.endless_answer = False
+        self.endpoint.slow_headers = False
         self.endpoint.answer_bytes_sent = 0
 
     def _outbound(self, **values):
@@ -308,6 +311,26 @@ class TestOutboundEvents(B2bCommon):
         self.assertLessEqual(len(event.response), 2000)
         self.assertLess(
             self.endpoint.answer_bytes_sent, self.endpoint.ENDLESS_LIMIT // 2
+        )
+
+    def test_answer_trickled_byte_by_byte_is_cut_at_the_send_timeout(self):
+        # each byte comes within the read timeout: the whole exchange is
+        # bounded all the same, so one endpoint cannot hold back the others
+        self.endpoint.slow_headers = True
+        self._answered_request("OUT-19")
+        started = time.monotonic()
+        with patch("odoo.addons.b2b_dropship.models.b2b_event.SEND_TIMEOUT", 1):
+            self._send()
+        self.assertLess(time.monotonic() - started, self.endpoint.SLOW_FOR / 2)
+        self.assertRecordValues(
+            self._outbound(),
+            [
+                {
+                    "state": "failed",
+                    "attempts": 1,
+                    "last_error": "No answer: no complete answer within 1 seconds",
+                }
+            ],
         )
 
     def test_webhook_url_must_be_http(self):
