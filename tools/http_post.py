@@ -103,8 +103,9 @@ POOL_CLASSES = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 class _WatchedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
+        result = super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = POOL_CLASSES
+        return result
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
@@ -160,11 +161,10 @@ def _late(deadline):
 
 def _read_start(response, max_bytes):
     content = b""
-    try:
+    # cut off (by the deadline or the endpoint), the status counts all the same
+    with contextlib.suppress(requests.RequestException):
         for chunk in response.iter_content(chunk_size=1024):
             content += chunk
             if len(content) >= max_bytes:
                 break
-    except requests.RequestException:
-        pass  # cut off (by the deadline or the endpoint): the status counts
     return content[:max_bytes]
