@@ -762,6 +762,28 @@ class B2bEvent(models.Model):
         )
         return False
 
+    def _b2b_send_isolated(self):
+        """:meth:`_b2b_send` for the scheduled action: an error of ours with
+        this event counts as a failed attempt (tried again later, then
+        abandoned), rather than stopping the queue at it for every retailer."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                return self._b2b_send()
+        except psycopg2.OperationalError:
+            # a conflict with a concurrent transaction: the next run
+            raise
+        except Exception as error:  # pylint: disable=broad-exception-caught
+            _logger.exception("Webhook event %s could not be sent", self.id)
+            self._b2b_delivery_failed(
+                self.attempts + 1,
+                _(
+                    "Not sent because of an error on our side: %(error)s",
+                    error=type(error).__name__,
+                ),
+            )
+            return False
+
     def _b2b_delivery_failed(self, attempts, error, status=None, text=None):
         self.ensure_one()
         values = {"attempts": attempts, "last_error": error}
@@ -797,7 +819,7 @@ class B2bEvent(models.Model):
                 """,
                 fields.Datetime.now(),
             ),
-            lambda event: event._b2b_send(),
+            lambda event: event._b2b_send_isolated(),
             limit,
             time_budget,
         )
@@ -859,19 +881,38 @@ class B2bEvent(models.Model):
 
     def _b2b_process_queued(self):
         """Process received inbound events: the new requests and orders of a
-        connection together, the other events one by one, in their order."""
+        connection together, the other events one by one, in their order.
+
+        When a connection's batch breaks on a fault of ours, its events are
+        processed one by one, and one that still breaks is failed (and can be
+        retried once the cause is fixed): one event never holds back the
+        queue of every retailer."""
         for connection, events in self.grouped("connection_id").items():
-            creations = []
-            for event in events:
-                if event.direction != "inbound" or event.state != "received":
+            try:
+                with self.env.cr.savepoint():
+                    events._b2b_process_queued_batch(connection)
+            except psycopg2.OperationalError:
+                # a conflict with a concurrent transaction: the next run
+                raise
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                if len(events) > 1:
+                    for event in events:
+                        event._b2b_process_queued()
                     continue
-                envelope, errors = event._b2b_read_payload(event.payload)
-                if not errors and event._b2b_creation_kind(envelope):
-                    creations.append((event, envelope))
-                else:
-                    event._b2b_process()
-            if creations:
-                self._b2b_create_queued(connection, creations)
+                events._b2b_failed_on_our_side(error)
+
+    def _b2b_process_queued_batch(self, connection):
+        creations = []
+        for event in self:
+            if event.direction != "inbound" or event.state != "received":
+                continue
+            envelope, errors = event._b2b_read_payload(event.payload)
+            if not errors and event._b2b_creation_kind(envelope):
+                creations.append((event, envelope))
+            else:
+                event._b2b_process()
+        if creations:
+            self._b2b_create_queued(connection, creations)
 
     @api.model
     def _b2b_create_queued(self, connection, creations):
@@ -928,20 +969,26 @@ class B2bEvent(models.Model):
             if isinstance(error, psycopg2.errors.UniqueViolation | UserError):
                 event._b2b_processed(*event._b2b_problem(error, data))
                 return
-            _logger.exception("Inbound event %s could not be processed", event.id)
-            event._b2b_processed(
-                500,
-                api_schema.problem(
-                    500,
-                    _(
-                        "The event could not be processed: %(error)s",
-                        error=type(error).__name__,
-                    ),
-                ),
-            )
+            event._b2b_failed_on_our_side(error)
             return
         for (event, _data, _values), order in zip(pending, orders, strict=True):
             event._b2b_processed(200, event._b2b_order_answer(order), order)
+
+    def _b2b_failed_on_our_side(self, error):
+        """Fail the event on an error of ours (``error``, being handled): the
+        details go to the log, the sender reads only what kind of error."""
+        self.ensure_one()
+        _logger.exception("Inbound event %s could not be processed", self.id)
+        self._b2b_processed(
+            500,
+            api_schema.problem(
+                500,
+                _(
+                    "The event could not be processed: %(error)s",
+                    error=type(error).__name__,
+                ),
+            ),
+        )
 
     @api.model
     def _b2b_run_queue(self, next_query, handle, limit, time_budget):
@@ -1003,4 +1050,3 @@ class B2bEvent(models.Model):
         # back, so its outcome is committed before the next one. Tests run in
         # one transaction and must never commit.
         self.env["sale.order"]._b2b_commit_batch()
-

@@ -10,9 +10,10 @@ import standardwebhooks
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
+from odoo.tools import mute_logger
 
 from ..models.b2b_event import RETRY_DELAYS
-from ..tools import api_schema
+from ..tools import api_schema, http_post
 from .channels_common import RecordingEndpoint, request_data
 from .common import B2bCommon
 from .shipping_common import B2bShippingCommon
@@ -240,7 +241,8 @@ class TestOutboundEvents(B2bCommon):
         self.assertEqual(events.mapped("state"), ["abandoned", "abandoned"])
         self.assertEqual(len(self.endpoint.requests), 1)
         self.assertFalse(self.connection.webhook_url)
-        self.assertIn("410", self.connection.message_ids[:1].body)
+        told = self.connection.message_ids.filtered(lambda m: "410 Gone" in m.body)
+        self.assertEqual(len(told), 1)
         # nothing more is recorded or sent without a URL
         self._answered_request("OUT-12")
         self.assertEqual(len(self._outbound()), 2)
@@ -332,6 +334,45 @@ class TestOutboundEvents(B2bCommon):
                 }
             ],
         )
+
+    def test_event_meeting_a_fault_of_ours_fails_alone(self):
+        # the first event breaks something of ours: it counts as a failed
+        # attempt, and the events behind it are sent all the same
+        self._answered_request("OUT-20")
+        self._answered_request("OUT-21")
+        post = http_post.post
+        calls = []
+
+        def broken_first(*args, **kwargs):
+            calls.append(args[0])
+            if len(calls) == 1:
+                raise ValueError("defect met")
+            return post(*args, **kwargs)
+
+        with (
+            patch.object(http_post, "post", broken_first),
+            mute_logger("odoo.addons.b2b_dropship.models.b2b_event"),
+        ):
+            self.assertEqual(self._send(), 2)
+        self.assertRecordValues(
+            self._outbound(),
+            [
+                {
+                    "reference": "OUT-20",
+                    "state": "failed",
+                    "attempts": 1,
+                    "last_error": "Not sent because of an error on our side: "
+                    "ValueError",
+                },
+                {
+                    "reference": "OUT-21",
+                    "state": "sent",
+                    "attempts": 1,
+                    "last_error": False,
+                },
+            ],
+        )
+        self.assertEqual(len(self.endpoint.requests), 1)
 
     def test_webhook_url_must_be_http(self):
         with self.assertRaises(ValidationError) as error:

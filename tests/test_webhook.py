@@ -755,6 +755,49 @@ class TestWebhookQueued(B2bWebhookCommon):
                 [{"state": "done", "order_id": order.id}],
             )
 
+    def test_an_event_meeting_a_fault_of_ours_fails_alone_and_is_retried_after_a_fix(
+        self,
+    ):
+        # the ship-to contact of WQ-Y breaks something of ours before any order
+        # is created: the other events go in, WQ-Y fails and can be retried
+        for reference in ("WQ-X", "WQ-Y", "WQ-Z"):
+            self.assertEqual(
+                self._deliver("request.created", request_data(reference)).status_code,
+                202,
+            )
+        Connection = type(self.env["b2b.connection"])
+        prepare = Connection._b2b_prepare_received
+
+        def broken_for_wq_y(connection, vals_list):
+            if any(values["client_order_ref"] == "WQ-Y" for values in vals_list):
+                raise RuntimeError("defect met")
+            return prepare(connection, vals_list)
+
+        with (
+            patch.object(Connection, "_b2b_prepare_received", broken_for_wq_y),
+            mute_logger("odoo.addons.b2b_dropship.models.b2b_event"),
+        ):
+            self.assertEqual(self._process_queue(), 3)
+        failed = self._events(reference="WQ-Y")
+        self.assertRecordValues(
+            failed,
+            [
+                {
+                    "state": "failed",
+                    "last_error": "The event could not be processed: RuntimeError",
+                }
+            ],
+        )
+        self.assertFalse(self._orders("WQ-Y"))
+        for reference in ("WQ-X", "WQ-Z"):
+            self.assertEqual(self._events(reference=reference).state, "done")
+            self.assertEqual(len(self._orders(reference)), 1)
+        # once the cause is fixed, a manager retries it
+        failed.with_user(self.b2b_manager).action_retry()
+        self.assertRecordValues(
+            failed, [{"state": "done", "order_id": self._orders("WQ-Y").id}]
+        )
+
     def test_a_reference_taken_by_a_concurrent_transaction_fails_alone(self):
         for reference in ("WQ-1", "WQ-2", "WQ-3"):
             self.assertEqual(
