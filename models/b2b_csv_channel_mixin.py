@@ -15,8 +15,11 @@ _logger = logging.getLogger(__name__)
 
 # Read at most this much of a remote file: beyond, it is refused unread.
 SFTP_MAX_READ = 4 * csv_drop.MAX_FILE_SIZE
-# Files read, stored, imported and moved together (one commit each step).
+# Files read, stored, imported and moved together (one commit each step): at
+# most this many, and no more read once this many bytes were, so that a batch
+# of large files stays within a worker's memory.
 SFTP_BATCH = 100
+SFTP_BATCH_BYTES = 64 * 1024 * 1024
 
 
 class B2bCsvChannelMixin(models.AbstractModel):
@@ -539,11 +542,12 @@ class B2bCsvChannelMixin(models.AbstractModel):
             if claimed:
                 names.append(claimed)
         handled = 0
-        for start in range(0, len(names), SFTP_BATCH):
-            batch = names[start : start + SFTP_BATCH]
-            if not self._b2b_sftp_take(sftp, settings, batch):
+        while names:
+            taken, locked = self._b2b_sftp_take(sftp, settings, names[:SFTP_BATCH])
+            if not locked:
                 return handled, False
-            handled += len(batch)
+            handled += taken
+            names = names[taken:]
         return handled, True
 
     def _b2b_sftp_record_poll(self, error):
@@ -599,16 +603,21 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
 
     def _b2b_sftp_take(self, sftp, settings, claimed_names):
-        """Read, store, import and move a batch of claimed files; False when the
-        lock was lost on the way (another worker finishes the work)."""
+        """Read, store, import and move a batch of the claimed files, from the
+        first: ``(number of files taken, whether the lock is still held)``
+        (when it was lost on the way, another worker finishes the work)."""
         Drop = self.env["b2b.file.drop"].sudo()
         items = []  # [claimed name, original name, bytes or None when too large]
+        read = 0
         for claimed in claimed_names:
+            if items and read >= SFTP_BATCH_BYTES:
+                break
             claim = sftp_client.parse_claim(claimed)
             try:
                 content = sftp.read(claimed, max_size=SFTP_MAX_READ)
             except sftp_client.SftpFileTooLargeError:
                 content = None
+            read += len(content or b"")
             items.append((claimed, claim.original_name if claim else claimed, content))
         # files stored by a poll that broke afterwards: by remote name and checksum
         stored = {
@@ -676,7 +685,7 @@ class B2bCsvChannelMixin(models.AbstractModel):
             )
         # stored and committed before anything is imported
         if new and not self._b2b_sftp_checkpoint():
-            return False
+            return len(items), False
         received = Drop.browse([drop.id for drop in drops if drop.state == "received"])
         if received:
             contents = {
@@ -685,7 +694,7 @@ class B2bCsvChannelMixin(models.AbstractModel):
             self._b2b_sftp_import(received, contents)
             # imported and committed before anything leaves the inbox
             if not self._b2b_sftp_checkpoint():
-                return False
+                return len(items), False
         for (claimed, original, _content), drop in zip(items, drops, strict=True):
             if drop.state == "imported":
                 path = sftp.move(claimed, settings.processed)
@@ -702,4 +711,4 @@ class B2bCsvChannelMixin(models.AbstractModel):
                 )
                 path = sftp.move(claimed, settings.error, target_name=target)
             drop.write({"sftp_done": True, "sftp_remote_path": path})
-        return self._b2b_sftp_checkpoint()
+        return len(items), self._b2b_sftp_checkpoint()

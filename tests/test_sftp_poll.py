@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.b2b_dropship.models import b2b_csv_channel_mixin as sftp_channel
 from odoo.addons.b2b_dropship.tools import sftp_client
 
 from .common import B2bCommon
@@ -332,6 +333,32 @@ class TestSftpPoll(SshdCase, B2bCommon):
         self._poll()
         self.assertFalse(self.connection.sftp_last_error)
         self.assertEqual(self._orders().mapped("client_order_ref"), ["SF-23"])
+
+    def test_batches_stop_reading_at_their_size_budget(self):
+        # no more files are read once a batch's budget is spent (here during
+        # the second file), so that large files never all sit in memory at once
+        for index in range(3):
+            (self.inbox / f"SF-3{index}.csv").write_bytes(csv_file(f"SF-3{index}"))
+        Connection = type(self.env["b2b.connection"])
+        import_batch = Connection._b2b_sftp_import
+        batches = []
+
+        def recorded(connection, drops, contents):
+            batches.append(sorted(drops.mapped("name")))
+            return import_batch(connection, drops, contents)
+
+        with (
+            patch.object(Connection, "_b2b_sftp_import", recorded),
+            patch.object(sftp_channel, "SFTP_BATCH_BYTES", len(csv_file("SF-30")) + 1),
+        ):
+            self.assertEqual(
+                self.connection.action_b2b_sftp_poll()["params"]["type"], "success"
+            )
+        self.assertEqual(batches, [["SF-30.csv", "SF-31.csv"], ["SF-32.csv"]])
+        self.assertEqual(len(self._orders()), 3)
+        self.assertEqual(
+            names(self.base / "processed"), ["SF-30.csv", "SF-31.csv", "SF-32.csv"]
+        )
 
     def test_missing_folder_is_told_before_taking_any_file(self):
         (self.base / "processed").rmdir()
