@@ -1211,6 +1211,17 @@ class SaleOrder(models.Model):
         }
 
     @api.model
+    def _b2b_api_domain(self):
+        """The caller's company's requests and orders. The record rules alone
+        would let more through: Odoo's own portal rule on quotations also
+        shows a retailer the orders it follows, such as those of its
+        subsidiaries, which are not its to change."""
+        return [
+            ("b2b_connection_id", "!=", False),
+            ("b2b_partner_id", "=", self.env.user.commercial_partner_id.id),
+        ]
+
+    @api.model
     def _b2b_api_find(self, reference):
         """The caller's request or order with this reference, through the record
         rules of the caller (a retailer's portal user sees its company's only)."""
@@ -1221,10 +1232,7 @@ class SaleOrder(models.Model):
             and "\x00" not in reference
         ):
             order = self.search(
-                [
-                    ("b2b_connection_id", "!=", False),
-                    ("client_order_ref", "=", reference),
-                ],
+                self._b2b_api_domain() + [("client_order_ref", "=", reference)],
                 order="id desc",
                 limit=1,
             )
@@ -1322,7 +1330,7 @@ class SaleOrder(models.Model):
         if errors:
             raise B2bInputError(errors)
 
-        domain = [("b2b_connection_id", "!=", False)]
+        domain = self._b2b_api_domain()
         if state:
             domain.append(("b2b_state", "=", state))
         query = self._search(domain, limit=limit + 1, order="write_date, id")

@@ -156,6 +156,25 @@ class TestApi(B2bApiCommon):
         )
         self.assertEqual(self.other.b2b_state, "request")
 
+    def test_orders_followed_but_of_another_retailer_are_not_the_callers(self):
+        # retailer two is a subsidiary of retailer one, which follows its
+        # request: Odoo's portal rule on quotations lets retailer one read it,
+        # the API still keeps to retailer one's own
+        self.retailer_b.parent_id = self.retailer
+        self.other.message_subscribe(partner_ids=self.retailer.ids)
+        self.assertTrue(self.other.with_user(self.portal_user).has_access("read"))
+        response = self._call("GET", "/b2b/v1/orders")
+        self.assertEqual(
+            sorted(self._references(response)),
+            ["A-ANSWERED", "A-OPEN", "A-ORDER", "A-SHIPPED"],
+        )
+        self._assert_problem(self._call("GET", "/b2b/v1/orders/B-OPEN"), 404)
+        self._assert_problem(
+            self._call("POST", "/b2b/v1/orders/B-OPEN/cancel", body={"reason": "x"}),
+            404,
+        )
+        self.assertEqual(self.other.b2b_state, "request")
+
     def test_cursor_pages_through_everything_and_changed_orders_come_again(self):
         seen, cursor = [], None
         while True:
