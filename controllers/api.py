@@ -39,7 +39,7 @@ class B2bApiController(http.Controller):
         return self._b2b_call(request.env["sale.order"]._b2b_api_list, params)
 
     @http.route(
-        f"{API}/orders/<string:reference>",
+        f"{API}/orders/<path:reference>",
         type="http",
         auth="bearer",
         methods=["GET"],
@@ -68,7 +68,7 @@ class B2bApiController(http.Controller):
         )
 
     @http.route(
-        f"{API}/orders/<string:reference>/<any(confirm,reopen,cancel):action>",
+        f"{API}/orders/<path:reference>/<any(confirm,reopen,cancel):action>",
         type="http",
         auth="bearer",
         methods=["POST"],

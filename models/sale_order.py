@@ -1411,6 +1411,11 @@ def _api_decode_cursor(cursor):
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         write_date, record_id = text.split("|")
-        return datetime.fromisoformat(write_date), int(record_id)
+        position = datetime.fromisoformat(write_date), int(record_id)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
+    # only what _api_encode_cursor writes (naive UTC, no time zone, no sign
+    # or spaces in the id): anything else is forged and may not reach the query
+    if position[0].tzinfo or _api_encode_cursor(*position) != cursor:
+        return None
+    return position

@@ -1,3 +1,4 @@
+import base64
 import json
 from datetime import timedelta
 
@@ -252,6 +253,51 @@ class TestApi(B2bApiCommon):
             sorted(error["path"] for error in problem["errors"]),
             ["cursor", "limit", "state", "updated_after"],
         )
+
+    def test_references_with_slashes_are_addressable(self):
+        response = self._call(
+            "POST", "/b2b/v1/requests", body=request_data("PO/2025/001")
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        for path in ("PO%2F2025%2F001", "PO/2025/001"):
+            response = self._call("GET", f"/b2b/v1/orders/{path}")
+            self.assertEqual(response.status_code, 200, response.text)
+            self.assertEqual(response.json()["reference"], "PO/2025/001")
+        response = self._call(
+            "POST",
+            "/b2b/v1/orders/PO%2F2025%2F001/cancel",
+            body={"reason": "Ordered twice"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["state"], "cancelled")
+
+    def test_forged_cursors_answer_422(self):
+        # well-formed but not made by the API: a time zone PostgreSQL refuses,
+        # another one, a padded id
+        for text in (
+            "2025-01-01T00:00:00+23:59|1",
+            "2025-01-01T00:00:00+02:00|1",
+            "2025-01-01T00:00:00| 1",
+        ):
+            cursor = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+            problem = self._assert_problem(
+                self._call("GET", "/b2b/v1/orders", params={"cursor": cursor}), 422
+            )
+            self.assertEqual([error["path"] for error in problem["errors"]], ["cursor"])
+
+    def test_text_that_cannot_be_stored_answers_422(self):
+        # half of a surrogate pair, escaped in JSON: not text, refused before
+        # it reaches the database
+        for path, raw in (
+            (
+                "/b2b/v1/requests",
+                json.dumps(request_data("S-1"))[:-1] + ', "note": "\\ud800"}',
+            ),
+            ("/b2b/v1/orders/A-OPEN/cancel", '{"reason": "\\udfff"}'),
+        ):
+            problem = self._assert_problem(self._call("POST", path, raw=raw), 422)
+            self.assertIn("surrogate", problem["errors"][0]["message"])
+        self.assertEqual(self.open_request.b2b_state, "request")
 
     def test_recent_changes_wait_for_the_settle_window(self):
         self.env["ir.config_parameter"].set_param(

@@ -493,13 +493,11 @@ _REFERENCE_PARAMETER = {
     "name": "reference",
     "in": "path",
     "required": True,
-    "description": "The retailer's reference of the request or order.",
-    "schema": {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 128,
-        "pattern": "^[^/]+$",
-    },
+    "description": (
+        "The retailer's reference of the request or order, percent-encoded "
+        "(a reference may hold slashes: PO%2F2025%2F001)."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128},
 }
 
 

@@ -98,7 +98,25 @@ def loads(body, max_depth=MAX_DEPTH):
         raise JsonBodyError(f"The body is not valid JSON: {message}{where}.") from None
     if _depth(value) > max_depth:
         raise JsonBodyError(f"The body is nested more than {max_depth} levels deep.")
+    # JSON lets "\ud800" escape half of a character: such text cannot be
+    # stored, so it is refused here rather than failing wherever it goes
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(value):
+        raise JsonBodyError(
+            "The body holds half of a UTF-16 surrogate pair (an escape such as "
+            "\\ud800 without its other half), which is not text."
+        )
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value):
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _join(path, key):
@@ -216,7 +234,8 @@ def _validate_string(value, schema, path, errors):
 
 
 def _validate_number(value, schema, path, errors):
-    if not math.isfinite(value):
+    # integers are exact at any size (math.isfinite overflows on large ones)
+    if isinstance(value, float) and not math.isfinite(value):
         errors.append({"path": path, "message": "This field must be a finite number."})
         return
     if "minimum" in schema and value < schema["minimum"]:

@@ -97,6 +97,17 @@ def test_infinite_quantity_is_refused():
     ]
 
 
+def test_integers_too_large_for_a_float_are_compared_exactly():
+    body = dict(VALID_REQUEST, lines=[{"sku": "A", "quantity": 10**400}])
+    assert js.validate(body, api_schema.REQUEST_DATA_SCHEMA) == [
+        {
+            "path": "lines[0].quantity",
+            "message": f"This field must be at most {api_schema.MAX_QUANTITY}.",
+        }
+    ]
+    assert js.validate(js.loads(b"1" + b"0" * 400), {"type": "number"}) == []
+
+
 def test_booleans_are_not_numbers():
     body = dict(VALID_REQUEST, lines=[{"sku": "A", "quantity": True}])
     assert _paths(js.validate(body, api_schema.REQUEST_DATA_SCHEMA)) == [
@@ -144,12 +155,39 @@ def test_order_created_schema_depends_on_the_data():
         (b"[Infinity]", "Infinity is not a JSON number"),
         (b"[" * 40 + b"]" * 40, "nested more than"),
         (b"[" * 100000 + b"]" * 100000, "nested more than"),
+        (b'{"reference": "S-\\ud800"}', "half of a UTF-16 surrogate pair"),
+        (b'{"note": "\\udfff"}', "half of a UTF-16 surrogate pair"),
+        (b'{"\\uDBFF": 1}', "half of a UTF-16 surrogate pair"),
+        (b'["\\ude00\\ud83d"]', "half of a UTF-16 surrogate pair"),
     ],
 )
 def test_loads_refuses_unreadable_bodies_with_one_error(body, fragment):
     with pytest.raises(js.JsonBodyError) as info:
         js.loads(body)
     assert fragment in str(info.value)
+
+
+def test_loads_accepts_whole_surrogate_pairs_and_escaped_backslashes():
+    assert js.loads(b'{"a": "\\ud83d\\ude00", "b": "\\\\ud800"}') == {
+        "a": "\U0001f600",
+        "b": "\\ud800",
+    }
+
+
+@given(
+    st.lists(
+        st.sampled_from(["\\ud83d", "\\ude00", "\\udbff", "\\udc00", "a", "\\u00e9"]),
+        max_size=6,
+    )
+)
+def test_loads_gives_text_that_can_be_stored_or_refuses_it(parts):
+    body = ('{"reference": "' + "".join(parts) + '"}').encode()
+    try:
+        value = js.loads(body)
+    except js.JsonBodyError as error:
+        assert "surrogate" in str(error)
+    else:
+        value["reference"].encode("utf-8")
 
 
 def test_loads_accepts_a_byte_order_mark():
