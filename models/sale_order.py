@@ -1273,6 +1273,41 @@ class SaleOrder(models.Model):
         return 200, order_sudo._b2b_api_values()
 
     @api.model
+    def _b2b_api_settled_before(self):
+        """The time before which every change is committed: ``GET /orders``
+        lists nothing changed since, lest its cursor pass a change that a
+        transaction still running commits later with an earlier time (Odoo
+        dates changes from the start of their transaction).
+
+        That is a few seconds ago, or the start of the oldest transaction of
+        Odoo's still running on this database when it began before. A
+        transaction left open longer than an hour (a leaked session) holds
+        the list back no more than that, so that it cannot stop it.
+        """
+        now = self.env.cr.now()
+        settle = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(API_SETTLE_PARAM, API_SETTLE_SECONDS)
+        )
+        # the activity seen by a transaction is otherwise the one it first saw
+        self.env.cr.execute(SQL("SELECT pg_stat_clear_snapshot()"))
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT min(xact_start) AT TIME ZONE 'UTC' FROM pg_stat_activity
+                WHERE datname = current_database() AND usename = current_user
+                  AND pid != pg_backend_pid() AND xact_start IS NOT NULL
+                """
+            )
+        )
+        oldest = self.env.cr.fetchone()[0]
+        settled = now - timedelta(seconds=settle)
+        if oldest:
+            settled = min(settled, max(oldest, now - API_HOLD_BACK_MAX))
+        return settled
+
+    @api.model
     def _b2b_api_list(self, params):
         """``GET /b2b/v1/orders``: the caller's requests and orders changed in a
         period, oldest change first; ``(200, {orders, next_cursor, has_more})``.
@@ -1280,8 +1315,7 @@ class SaleOrder(models.Model):
         Paged by keyset on (write_date, id): the cursor is the position of the
         last order returned, so an order that changes while a client pages
         moves after the cursor and comes again, and none is skipped. Orders
-        changed in the last few seconds are held back: a transaction still
-        running may yet commit a change dated before them.
+        changed too recently are held back (:meth:`_b2b_api_settled_before`).
         """
         errors = []
         after = _api_parse_datetime(
@@ -1336,14 +1370,7 @@ class SaleOrder(models.Model):
         query = self._search(domain, limit=limit + 1, order="write_date, id")
         write_date = self._field_to_sql(query.table, "write_date", query)
         record_id = SQL.identifier(query.table, "id")
-        settle = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(API_SETTLE_PARAM, API_SETTLE_SECONDS)
-        )
-        query.add_where(
-            SQL("%s < %s", write_date, self.env.cr.now() - timedelta(seconds=settle))
-        )
+        query.add_where(SQL("%s < %s", write_date, self._b2b_api_settled_before()))
         if after:
             query.add_where(SQL("%s >= %s", write_date, after))
         if before:
@@ -1371,6 +1398,8 @@ class SaleOrder(models.Model):
 # Seconds a change waits before GET /b2b/v1/orders lists it (see _b2b_api_list).
 API_SETTLE_SECONDS = 10
 API_SETTLE_PARAM = "b2b_dropship.api_settle_seconds"
+# The longest a transaction still running holds back GET /b2b/v1/orders.
+API_HOLD_BACK_MAX = timedelta(hours=1)
 
 
 def _api_datetime(value):

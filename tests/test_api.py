@@ -1,11 +1,12 @@
 import base64
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 import jsonschema
 from openapi_spec_validator import validate as validate_openapi
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..tools import api_schema
@@ -298,6 +299,33 @@ class TestApi(B2bApiCommon):
             problem = self._assert_problem(self._call("POST", path, raw=raw), 422)
             self.assertIn("surrogate", problem["errors"][0]["message"])
         self.assertEqual(self.open_request.b2b_state, "request")
+
+    def test_changes_wait_for_transactions_still_running(self):
+        # a transaction began a while ago and is still running: when it
+        # commits, its changes are dated from its start, so nothing changed
+        # since may be listed (the cursor would pass them). It has its own
+        # connection: the registry's cursors are the test's one here.
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as running:
+            running.execute("SELECT now() AT TIME ZONE 'UTC'")
+            started = running.fetchone()[0]
+            self.env.cr.execute(
+                "UPDATE sale_order SET write_date = %s WHERE id = %s",
+                (started + timedelta(seconds=5), self.answered.id),
+            )
+            self.env.invalidate_all()
+            Order = self.env["sale.order"].with_user(self.portal_user)
+            # the page is asked for 20 seconds after that start
+            with patch.object(
+                type(self.env.cr), "now", return_value=started + timedelta(seconds=20)
+            ):
+                _status, page = Order._b2b_api_list({})
+                self.assertNotIn(
+                    "A-ANSWERED", [order["reference"] for order in page["orders"]]
+                )
+                self.assertEqual(len(page["orders"]), 3)
+                running.rollback()
+                _status, page = Order._b2b_api_list({})
+        self.assertIn("A-ANSWERED", [order["reference"] for order in page["orders"]])
 
     def test_recent_changes_wait_for_the_settle_window(self):
         self.env["ir.config_parameter"].set_param(
