@@ -41,6 +41,50 @@ class IrHttp(models.AbstractModel):
             raise werkzeug.exceptions.Unauthorized(response=response) from error
 
     @classmethod
+    def _match(cls, path_info):
+        """A method the retailer API has no route for answers 405 as a
+        problem (Odoo's page otherwise: the routing refuses it before any
+        controller or error handler runs)."""
+        try:
+            return super()._match(path_info)
+        except werkzeug.exceptions.MethodNotAllowed as error:
+            if not path_info.startswith(api_schema.API_PREFIX + "/"):
+                raise
+            methods = sorted(error.valid_methods or [])
+            usable = [method for method in methods if method not in ("HEAD", "OPTIONS")]
+            response = cls._b2b_problem_response(
+                405,
+                f"Use {' or '.join(usable)} here: see {api_schema.API_PREFIX}"
+                "/openapi.json.",
+            )
+            response.headers["Allow"] = ", ".join(methods)
+            raise werkzeug.exceptions.MethodNotAllowed(
+                valid_methods=methods, response=response
+            ) from error
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """Under the retailer API, what fails before its controllers run (no
+        such route, a form body larger than the route takes) answers as a
+        problem too."""
+        if request.httprequest.path.startswith(api_schema.API_PREFIX + "/"):
+            if isinstance(exception, werkzeug.exceptions.NotFound):
+                return cls._b2b_problem_response(
+                    404,
+                    f"There is nothing here: see {api_schema.API_PREFIX}"
+                    "/openapi.json.",
+                )
+            if isinstance(exception, werkzeug.exceptions.RequestEntityTooLarge):
+                limit = request.httprequest.max_content_length
+                return cls._b2b_problem_response(
+                    413,
+                    f"The body must not exceed {limit // (1024 * 1024)} MiB."
+                    if limit
+                    else "The body is too large.",
+                )
+        return super()._handle_error(exception)
+
+    @classmethod
     def _b2b_problem_response(cls, status, detail, errors=None):
         return cls._b2b_json_response(
             status, api_schema.problem(status, detail, errors=errors)

@@ -272,6 +272,36 @@ class TestApi(B2bApiCommon):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json()["state"], "cancelled")
 
+    def test_errors_before_the_controllers_are_problems_too(self):
+        # no such route, a method the route does not take, a form body over
+        # the route's limit: refused by Odoo's routing, answered as problems
+        problem = self._assert_problem(self._call("GET", "/b2b/v1/nothing"), 404)
+        self.assertIn("openapi.json", problem["detail"])
+        response = self._call("GET", "/b2b/v1/requests")
+        problem = self._assert_problem(response, 405)
+        self.assertTrue(problem["detail"].startswith("Use POST here"))
+        self.assertEqual(response.headers["Allow"], "OPTIONS, POST")
+        response = self.opener.post(
+            self.base_url() + "/b2b/v1/requests",
+            headers={"Authorization": f"Bearer {self.key_a}"},
+            data={"note": "x" * (2 * 1024 * 1024)},
+            timeout=30,
+        )
+        problem = self._assert_problem(response, 413)
+        self.assertIn("1 MiB", problem["detail"])
+        response = self.opener.post(
+            self.base_url() + "/b2b/v1/files",
+            headers={"Authorization": f"Bearer {self.key_a}"},
+            files={"file": ("big.csv", b"x" * (api_schema.MAX_FILE_BODY_SIZE + 1))},
+            timeout=60,
+        )
+        problem = self._assert_problem(response, 413)
+        self.assertIn("16 MiB", problem["detail"])
+        # elsewhere, Odoo's own pages
+        response = self.url_open("/b2b/nothing")
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("text/html", response.headers["Content-Type"])
+
     def test_forged_cursors_answer_422(self):
         # well-formed but not made by the API: a time zone PostgreSQL refuses,
         # another one, a padded id

@@ -707,6 +707,7 @@ def openapi_document(server_url=""):
                     ),
                     "201": _json("The file was imported.", "FileDrop"),
                     **_AUTH_PROBLEMS,
+                    "413": _problem("The body is larger than 16 MiB."),
                     "422": _problem(
                         "The file was refused; `errors` lists every problem."
                     ),
