@@ -5,6 +5,9 @@ from odoo.tools import float_compare, float_is_zero, format_amount
 
 from ..tools.tracking import parse_tracking_refs
 
+# What the retailer's API says of a done delivery, besides its moves.
+SHIPMENT_FIELDS = {"carrier_tracking_ref", "carrier_id", "date_done"}
+
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
@@ -35,6 +38,18 @@ class StockPicking(models.Model):
     def _compute_b2b_parcel_count(self):
         for picking in self:
             picking.b2b_parcel_count = max(len(picking._b2b_tracking_refs()), 1)
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SHIPMENT_FIELDS & vals.keys():
+            # A shipment's tracking corrected after the fact: the retailer's
+            # API lists orders by their last change, so it is one of the
+            # order's (only the change date is written, hence the sudo).
+            self.filtered(
+                lambda picking: picking.state == "done"
+                and picking.sale_id.b2b_connection_id
+            ).sale_id.sudo().write({})
+        return result
 
     def _action_done(self):
         result = super()._action_done()

@@ -149,6 +149,34 @@ class TestApi(B2bApiCommon):
         response = self._call("GET", "/b2b/v1/orders/A-ANSWERED")
         self.assertEqual(response.json()["lines"][0]["available_quantity"], 5)
 
+    def test_tracking_corrected_after_shipping_is_a_change_of_the_order(self):
+        self._ship(
+            self.shipped, carrier_id=self.carrier_tracked.id, tracking_ref="TRK-1"
+        )
+        picking = self.shipped.picking_ids.filtered(lambda p: p.state == "done")
+        long_ago = fields.Datetime.now() - timedelta(days=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_order SET write_date = %s WHERE id = %s",
+            (long_ago, self.shipped.id),
+        )
+        self.env.invalidate_all()
+        picking.with_user(self.b2b_user).note = "Left at the back door"
+        self.env.flush_all()
+        self.assertEqual(self.shipped.write_date, long_ago)
+        picking.with_user(self.b2b_user).carrier_tracking_ref = "TRK-9"
+        self.env.flush_all()
+        self.assertGreater(self.shipped.write_date, long_ago)
+        response = self._call(
+            "GET",
+            "/b2b/v1/orders",
+            params={"updated_after": (long_ago + timedelta(hours=1)).isoformat()},
+        )
+        [order] = [
+            o for o in response.json()["orders"] if o["reference"] == "A-SHIPPED"
+        ]
+        self.assertEqual(order["shipments"][0]["tracking"][0]["reference"], "TRK-9")
+
     def test_another_retailers_order_is_not_found(self):
         problem = self._assert_problem(self._call("GET", "/b2b/v1/orders/B-OPEN"), 404)
         self.assertIn("B-OPEN", problem["detail"])
