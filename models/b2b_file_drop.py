@@ -10,7 +10,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize, email_split, escape_psql
+from odoo.tools import SQL, email_normalize, email_split, escape_psql, formataddr
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -35,6 +35,11 @@ CHECKSUM_INDEX = "b2b_file_drop_connection_checksum_unique"
 ORDER_REFERENCE_CONSTRAINT = "sale_order_b2b_client_order_ref_unique"
 SUMMARY_ERRORS = 5
 CSV_MIMETYPES = ("text/csv", "application/csv", "text/comma-separated-values")
+MAIL_FILES_CACHE_KEY = "b2b_dropship_mail_files"
+
+
+def _is_csv_name(name):
+    return (name or "").lower().endswith(".csv")
 
 
 class CommittedDrop(NamedTuple):
@@ -129,6 +134,16 @@ class B2bFileDrop(models.Model):
             )
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Whatever the channel, the name is the retailer's and is sent back to
+        # it in mail headers (the error file's name): a line break there keeps
+        # the reply from being sent at all.
+        for vals in vals_list:
+            if "name" in vals:
+                vals["name"] = csv_drop.clean_file_name(vals["name"])
+        return super().create(vals_list)
+
     # Receiving -------------------------------------------------------------
 
     @api.model
@@ -154,7 +169,7 @@ class B2bFileDrop(models.Model):
             vals_list.append(
                 dict(
                     values or {},
-                    name=filename or "file.csv",
+                    name=filename,
                     connection_id=connection.id,
                     source=source,
                     checksum=digest,
@@ -545,26 +560,47 @@ class B2bFileDrop(models.Model):
     # sender must be an address of a connected retailer (the connection's
     # notification addresses, the retailer's or one of its contacts'), and
     # each attached CSV file goes through import_csv. Anything else is
-    # refused with a reply saying why, and creates nothing.
+    # refused with a reply saying why, and creates nothing. Odoo routes a
+    # mail that answers one already in a drop's history (our reply, say) to
+    # that drop: its files are received the same way (message_update).
+    #
+    # Odoo gives the values it parsed from a mail to every route the mail
+    # takes (another alias it was also written to) and posts them there, so
+    # nothing of ours is kept in them. The CSV files are read from the mail
+    # itself, which only _alias_get_error is given (the parsed values hold
+    # text attachments decoded, not the bytes as sent); they wait in the
+    # cursor's cache, with the mail's Message-Id, until message_new,
+    # message_update or the refusal takes them (mails are routed one at a
+    # time: the next one replaces them). Everything else is computed again
+    # from the parsed values.
 
     def _alias_get_error(self, message, message_dict, alias):
-        if alias.alias_model_id.model != self._name:
-            return super()._alias_get_error(message, message_dict, alias)
         error = super()._alias_get_error(message, message_dict, alias)
-        if error:
+        if error or alias.alias_model_id.model != self._name:
             return error
+        files = self._b2b_mail_csv_files(message)
+        self.env.cr.cache[MAIL_FILES_CACHE_KEY] = (message_dict["message_id"], files)
+        _connection, reason = self._b2b_mail_check(message_dict, files)
+        return AliasError("b2b_drop_refused", reason) if reason else False
+
+    @api.model
+    def _b2b_mail_take_files(self, message_dict):
+        """The CSV files of a mail as :meth:`_alias_get_error` read them, or
+        None when the mail did not come through the drop address."""
+        message_id, files = self.env.cr.cache.pop(MAIL_FILES_CACHE_KEY, (None, None))
+        return files if message_id == message_dict.get("message_id") else None
+
+    @api.model
+    def _b2b_mail_check(self, message_dict, files):
+        """Return (connection, False) when the CSV ``files`` of a mail are to
+        be imported, or (empty, the reason why not)."""
         connection, reason = self._b2b_mail_connection(message_dict)
-        files = self._b2b_mail_csv_files(message) if connection else []
         if connection and not files:
-            reason = _(
+            return connection.browse(), _(
                 "It has no CSV file attached. Attach one CSV file (a name ending in "
                 ".csv) per request or order."
             )
-        if reason:
-            message_dict["b2b_refusal"] = reason
-            return AliasError("b2b_drop_refused", reason)
-        message_dict["b2b_drop"] = {"connection_id": connection.id, "files": files}
-        return False
+        return connection, reason
 
     @api.model
     def _b2b_mail_connection(self, message_dict):
@@ -646,7 +682,7 @@ class B2bFileDrop(models.Model):
                 continue
             name = part.get_filename() or ""
             if not (
-                name.lower().endswith(".csv")
+                _is_csv_name(name)
                 or (name and part.get_content_type() in CSV_MIMETYPES)
             ):
                 continue
@@ -654,35 +690,98 @@ class B2bFileDrop(models.Model):
         return files
 
     @api.model
+    def _b2b_mail_parsed_csv_files(self, message_dict):
+        """The CSV files among the attachments Odoo parsed from a mail that
+        did not come through the drop address, as (name, bytes). Odoo decoded
+        text with the charset the mail named (UTF-8 when none): it is encoded
+        back with it, as Odoo does when it stores the mail's attachments."""
+        files = []
+        for attachment in message_dict.get("attachments") or []:
+            name, content = attachment[0], attachment[1]
+            info = (attachment[2] if len(attachment) > 2 else None) or {}
+            if not _is_csv_name(name):
+                continue
+            if isinstance(content, str):
+                try:
+                    content = content.encode(info.get("encoding") or "utf-8")
+                except (LookupError, UnicodeEncodeError):
+                    content = content.encode()
+            if isinstance(content, bytes):
+                files.append((name, content))
+        return files
+
+    @api.model
     def message_new(self, msg_dict, custom_values=None):
-        drop_info = msg_dict.pop("b2b_drop", None)
-        if not drop_info:
+        files = self._b2b_mail_take_files(msg_dict)
+        if files is None:
             raise UserError(
                 _("CSV drops are received through their e-mail alias only.")
             )
-        connection = self.env["b2b.connection"].browse(drop_info["connection_id"])
-        drops = self.browse()
-        for name, content in drop_info["files"]:
-            drops |= connection.import_csv(
-                name, content, "email", {"email_from": msg_dict.get("email_from")}
+        return self._b2b_mail_receive(msg_dict, files)[:1]
+
+    def message_update(self, msg_dict, update_vals=None):
+        files = self._b2b_mail_take_files(msg_dict)
+        if files is None:
+            # Not through the drop address (an answer to the catchall address,
+            # say): its CSV files are a drop all the same; a mail without any
+            # is an answer, kept in this drop's history only.
+            files = self._b2b_mail_parsed_csv_files(msg_dict)
+        if files:
+            self._b2b_mail_receive(msg_dict, files)
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    def message_post(self, **kwargs):
+        if self.env.context.get("from_alias") and kwargs.get("attachments"):
+            # The CSV files of a mail are kept on the drops they made (or were
+            # refused): the mail keeps its other attachments. Left out of this
+            # post only, as Odoo posts the same parsed mail on every route.
+            kwargs["attachments"] = [
+                attachment
+                for attachment in kwargs["attachments"]
+                if not _is_csv_name(attachment[0])
+            ]
+        return super().message_post(**kwargs)
+
+    def _b2b_mail_receive(self, msg_dict, files):
+        """Receive the CSV ``files`` (name, bytes) of a mail: each goes through
+        import_csv and the sender is told what became of it; or, when the
+        sender is not a connected retailer's or there is no file, the sender
+        is told why and nothing is created. ``self`` is the drop in whose
+        history Odoo puts the mail (an answer in its thread), or empty (a new
+        mail: its first drop). Return the drops created."""
+        connection, reason = self._b2b_mail_check(msg_dict, files)
+        if reason:
+            alias = self.env.ref("b2b_dropship.mail_alias_b2b_drops").sudo()
+            self._b2b_mail_send(
+                msg_dict, alias._b2b_refusal_reply_body(msg_dict, reason)
             )
-        # the files are kept on their drops: the message keeps the other attachments
-        msg_dict["attachments"] = [
-            attachment
-            for attachment in msg_dict.get("attachments") or []
-            if not (attachment.fname or "").lower().endswith(".csv")
-        ]
-        for drop in drops[1:]:
-            drop.message_post(
-                body=_(
-                    "Received in the same e-mail as %(name)s, from %(email)s.",
-                    name=drops[0].name,
-                    email=msg_dict.get("email_from"),
-                ),
-                subtype_xmlid="mail.mt_note",
+            return self.browse()
+        email_from = msg_dict.get("email_from")
+        drops = self.browse().concat(
+            *(
+                connection.import_csv(
+                    name, content, "email", {"email_from": email_from}
+                )
+                for name, content in files
             )
+        )
+        if self:
+            note = _(
+                "Received from %(email)s in an answer kept in the history of "
+                "%(name)s.",
+                name=self.name,
+                email=email_from,
+            )
+        else:
+            note = _(
+                "Received in the same e-mail as %(name)s, from %(email)s.",
+                name=drops[0].name,
+                email=email_from,
+            )
+        for drop in drops - (self or drops[0]):
+            drop.message_post(body=note, subtype_xmlid="mail.mt_note")
         drops._b2b_mail_reply(msg_dict)
-        return drops[0]
+        return drops
 
     def _b2b_mail_reply(self, msg_dict):
         """Tell the sender what became of each file, error files attached."""
@@ -722,13 +821,21 @@ class B2bFileDrop(models.Model):
                     }
                 )
             items.append(Markup("<li>%s</li>") % text)
-        company = self[:1].company_id or self.env.company
         body = Markup("<p>%(intro)s</p><ul>%(items)s</ul>") % {
             "intro": _(
                 "We received your e-mail with %(count)s file(s):", count=len(self)
             ),
             "items": Markup("").join(items),
         }
+        return self._b2b_mail_send(msg_dict, body, attachments)
+
+    def _b2b_mail_send(self, msg_dict, body, attachments=None):
+        """Send ``body`` to the sender of a mail, in answer to it, from the
+        company of the drops ``self``. Answers to it go to the drop address:
+        a file attached there is received (as a new mail, or in the thread of
+        the drop that holds the mail), not lost in a drop's history."""
+        company = self[:1].company_id or self.env.company
+        address = self[:1].connection_id.csv_drop_email
         mail = (
             self.env["mail.mail"]
             .sudo()
@@ -741,8 +848,13 @@ class B2bFileDrop(models.Model):
                     "email_from": company.email_formatted
                     or self.env.user.email_formatted,
                     "email_to": msg_dict.get("email_from"),
+                    "reply_to": formataddr((company.name, address))
+                    if address
+                    else False,
                     "references": msg_dict.get("message_id"),
-                    "attachment_ids": [Command.set(attachments.ids)],
+                    "attachment_ids": [Command.set(attachments.ids)]
+                    if attachments
+                    else [],
                     "auto_delete": True,
                 }
             )

@@ -18,9 +18,17 @@ class MailAlias(models.Model):
 
     def _get_alias_bounced_body(self, message_dict):
         """The CSV drop address tells the sender why the message was refused."""
-        reason = message_dict.get("b2b_refusal")
-        if self.alias_contact != "b2b_retailers" or not reason:
-            return super()._get_alias_bounced_body(message_dict)
+        if self.alias_contact == "b2b_retailers":
+            Drop = self.env["b2b.file.drop"]
+            files = Drop._b2b_mail_take_files(message_dict)
+            if files is not None:
+                _connection, reason = Drop._b2b_mail_check(message_dict, files)
+                if reason:
+                    return self._b2b_refusal_reply_body(message_dict, reason)
+        return super()._get_alias_bounced_body(message_dict)
+
+    def _b2b_refusal_reply_body(self, message_dict, reason):
+        """The body of the reply refusing a mail, in its sender's language."""
         author = self.env["res.partner"].browse(message_dict.get("author_id")).exists()
         alias = self.with_context(lang=author.lang) if author.lang else self
         return alias._b2b_refusal_body(message_dict, reason)

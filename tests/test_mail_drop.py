@@ -53,17 +53,49 @@ class TestMailDrop(B2bCommon, MailCase):
         cls.alias.alias_domain_id = cls.mail_alias_domain
         cls.drop_address = cls.alias.alias_full_name
 
-    def _send(self, email_from, parts="", subject="Orders"):
-        with self.mock_mail_gateway():
+    def _send(
+        self, email_from, parts="", subject="Orders", to=None, msg_id=False, extra=""
+    ):
+        # mails sent are deleted, as they are once sent outside tests: an
+        # answer to one is routed by the mail it answers, the one it references
+        with self.mock_mail_gateway(mail_unlink_sent=True):
             self.format_and_process(
                 MAIL_WITH_FILES,
                 email_from,
-                self.drop_address,
+                to or self.drop_address,
                 subject=subject,
                 return_path=email_from,
                 parts=parts,
+                msg_id=msg_id,
+                extra=extra,
                 target_model="b2b.file.drop",
             )
+
+    def _answer(self, email_from, answered, parts, to=None):
+        """Send ``parts`` in answer to the mail ``answered`` (its Message-Id
+        and References), as mail clients do: In-Reply-To naming it,
+        References naming it after those it names."""
+        references = f"{answered.get('references') or ''} {answered['message_id']}"
+        self._send(
+            email_from,
+            parts,
+            subject="Re: Orders",
+            to=to,
+            extra=f"In-Reply-To: {answered['message_id']}\n"
+            f"References: {references.strip()}\n",
+        )
+
+    def _other_alias(self, name):
+        """An alias of contacts on the same domain: a mail written to it and
+        to the drop address takes both routes."""
+        return self.env["mail.alias"].create(
+            {
+                "alias_name": name,
+                "alias_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "alias_contact": "everyone",
+                "alias_domain_id": self.mail_alias_domain.id,
+            }
+        )
 
     def _drops(self):
         return self.env["b2b.file.drop"].search([], order="id")
@@ -266,3 +298,194 @@ class TestMailDrop(B2bCommon, MailCase):
         self.assertFalse(self._drops())
         reply = self._reply_to("rita@retailer-one.example")
         self.assertIn("is not connected", reply["body"])
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_refused_mail_also_written_to_another_alias_reaches_it(self):
+        contact_us = self._other_alias("contact-us")
+        self._send(
+            "mallory@evil.example",
+            attachment_part("PO-5.csv", csv_file("PO-5")),
+            subject="Mallory's question",
+            to=f"{self.drop_address}, {contact_us.alias_full_name}",
+        )
+        self.assertFalse(self._drops())
+        self.assertIn(
+            "is not the address of a retailer connected to us",
+            self._reply_to("mallory@evil.example")["body"],
+        )
+        contact = self.env["res.partner"].search([("name", "=", "Mallory's question")])
+        self.assertEqual(
+            contact.message_ids.filtered(
+                lambda message: message.message_type == "email"
+            ).attachment_ids.mapped("name"),
+            ["PO-5.csv"],
+        )
+
+    def test_mail_also_written_to_another_alias_keeps_its_files_there(self):
+        contact_us = self._other_alias("contact-us")
+        self._send(
+            "rita@retailer-one.example",
+            attachment_part("PO-1.csv", csv_file("PO-1"))
+            + attachment_part("terms.pdf", b"%PDF-1.4", "application/pdf"),
+            subject="Orders and a question",
+            to=f"{self.drop_address}, {contact_us.alias_full_name}",
+        )
+        drop = self._drops()
+        self.assertEqual(drop.state, "imported")
+        self.assertIn(
+            "PO-1.csv: imported", self._reply_to("rita@retailer-one.example")["body"]
+        )
+
+        def incoming(record):
+            return record.message_ids.filtered(
+                lambda message: message.message_type == "email"
+            )
+
+        self.assertEqual(incoming(drop).attachment_ids.mapped("name"), ["terms.pdf"])
+        contact = self.env["res.partner"].search(
+            [("name", "=", "Orders and a question")]
+        )
+        self.assertEqual(
+            sorted(incoming(contact).attachment_ids.mapped("name")),
+            ["PO-1.csv", "terms.pdf"],
+        )
+
+    def test_files_sent_in_answer_to_an_earlier_mail_are_imported(self):
+        rita = "rita@retailer-one.example"
+        self._send(
+            rita,
+            attachment_part("PO-1.csv", csv_file("PO-1")),
+            msg_id="<orders-1@retailer-one.example>",
+        )
+        self._answer(
+            rita,
+            {"message_id": "<orders-1@retailer-one.example>"},
+            attachment_part("PO-2.csv", csv_file("PO-2")),
+        )
+        first, second = self._drops()
+        self.assertRecordValues(
+            second,
+            [
+                {
+                    "name": "PO-2.csv",
+                    "source": "email",
+                    "state": "imported",
+                    "email_from": rita,
+                }
+            ],
+        )
+        self.assertEqual(second.order_id.client_order_ref, "PO-2")
+        self.assertIn("PO-2.csv: imported, request PO-2", self._reply_to(rita)["body"])
+        # Odoo keeps the answer in the history of the file it answers
+        answer = first.message_ids.filtered(
+            lambda message: message.subject == "Re: Orders"
+        )
+        self.assertEqual(answer.message_type, "email")
+        self.assertFalse(answer.attachment_ids)
+        self.assertIn(
+            "in an answer kept in the history of PO-1.csv",
+            second.message_ids[0].body,
+        )
+
+    def test_answer_to_our_reply_comes_back_to_the_drop_address_and_is_imported(self):
+        rita = "rita@retailer-one.example"
+        self._send(rita, attachment_part("PO-1.csv", csv_file("PO-1")))
+        confirmation = self._reply_to(rita)
+        self.assertIn(f"<{self.drop_address}>", confirmation["reply_to"])
+        self._answer(
+            rita,
+            confirmation,
+            attachment_part("PO-3.csv", csv_file("PO-3")),
+            to=confirmation["reply_to"],
+        )
+        first, second = self._drops()
+        self.assertRecordValues(
+            first + second,
+            [
+                {"name": "PO-1.csv", "state": "imported"},
+                {"name": "PO-3.csv", "state": "imported"},
+            ],
+        )
+        self.assertIn("PO-3.csv: imported, request PO-3", self._reply_to(rita)["body"])
+        # routed by the mail it answers: in the history of the first file
+        self.assertIn("Re: Orders", first.message_ids.mapped("subject"))
+
+    def test_files_answered_to_another_address_in_a_drops_thread_are_imported(self):
+        # an answer to a reply sent before replies came back to the drop
+        # address: to the catchall address, routed to the drop it answers
+        rita = "rita@retailer-one.example"
+        self._send(
+            rita,
+            attachment_part("PO-1.csv", csv_file("PO-1")),
+            msg_id="<orders-3@retailer-one.example>",
+        )
+        self._answer(
+            rita,
+            {"message_id": "<orders-3@retailer-one.example>"},
+            attachment_part("PO-4.csv", csv_file("PO-4")),
+            to=self.mail_alias_domain.catchall_email,
+        )
+        self.assertEqual(
+            self._drops().mapped(lambda drop: (drop.name, drop.state)),
+            [("PO-1.csv", "imported"), ("PO-4.csv", "imported")],
+        )
+        self.assertIn("PO-4.csv: imported, request PO-4", self._reply_to(rita)["body"])
+
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_unknown_sender_answering_in_a_drops_thread_gets_a_reply(self):
+        self._send(
+            "rita@retailer-one.example",
+            attachment_part("PO-1.csv", csv_file("PO-1")),
+            msg_id="<orders-4@retailer-one.example>",
+        )
+        first = self._drops()
+        for to in (self.drop_address, self.mail_alias_domain.catchall_email):
+            with self.subTest(to=to):
+                self._answer(
+                    "mallory@evil.example",
+                    {"message_id": "<orders-4@retailer-one.example>"},
+                    attachment_part("PO-5.csv", csv_file("PO-5")),
+                    to=to,
+                )
+                self.assertEqual(self._drops(), first)
+                self.assertFalse(
+                    self.env["sale.order"].search([("client_order_ref", "=", "PO-5")])
+                )
+                self.assertIn(
+                    "mallory@evil.example is not the address of a retailer connected "
+                    "to us",
+                    self._reply_to("mallory@evil.example")["body"],
+                )
+
+    def test_line_breaks_in_a_file_name_do_not_stop_the_reply(self):
+        content = base64.encodebytes(csv_file("PO-9", lines=[("NOPE", "", "1")]))
+        part = (
+            "------=_Part_4200734_24778174.1344608186754\n"
+            "Content-Type: text/csv\n"
+            "Content-Disposition: attachment; "
+            "filename*=UTF-8''PO-9%0D%0AX-Evil%3A%201.csv\n"
+            "Content-Transfer-Encoding: base64\n\n"
+            f"{content.decode()}\n"
+        )
+        self._send("rita@retailer-one.example", part)
+        drop = self._drops()
+        self.assertRecordValues(
+            drop,
+            [
+                {
+                    "name": "PO-9 X-Evil: 1.csv",
+                    "state": "error",
+                    "error_file_name": "PO-9 X-Evil: 1.csv.errors.csv",
+                }
+            ],
+        )
+        reply = self._reply_to("rita@retailer-one.example")
+        self.assertEqual(
+            [name for name, _content, _mimetype in reply["attachments"]],
+            ["PO-9 X-Evil: 1.csv.errors.csv"],
+        )
+        self.assertEqual(
+            [email["smtp_to_list"] for email in self.emails],
+            [["rita@retailer-one.example"]],
+            "the reply was sent",
+        )

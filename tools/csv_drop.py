@@ -66,6 +66,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
@@ -216,6 +217,32 @@ ERROR_FILE_SUFFIX = ".errors.csv"
 def error_file_name(name):
     """Return the name of the error file sent back for file ``name``."""
     return name + ERROR_FILE_SUFFIX
+
+
+FALLBACK_FILE_NAME = "file.csv"
+# Line breaks (CR, LF and Unicode's own), other control characters and
+# invisible format characters such as the right-to-left override.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def clean_file_name(name, fallback=FALLBACK_FILE_NAME):
+    """Return the name under which a retailer's file is kept and named back
+    to it (``<name>.errors.csv`` is an attachment of a reply, a header of a
+    mail: a line break there keeps the mail from being sent at all).
+
+    The last component of a path (after ``/`` or ``\\``), each run of
+    unprintable characters (line breaks, tabs, other control and format
+    characters) and the spaces around it turned into one space, surrounding
+    spaces trimmed; ``fallback`` when nothing (or only ``.`` or ``..``) is
+    left.
+    """
+    base = re.split(r"[/\\]", name or "")[-1]
+    marked = "".join(
+        "\n" if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES else char
+        for char in base
+    )
+    cleaned = re.sub(r"\s*\n\s*", " ", marked).strip()
+    return fallback if cleaned in ("", ".", "..") else cleaned
 
 
 def _normalize_header(name):

@@ -386,6 +386,33 @@ def test_checksum_is_sha256_hex():
     assert csv_drop.error_file_name("order-7.csv") == "order-7.csv.errors.csv"
 
 
+@pytest.mark.parametrize(
+    ("name", "cleaned"),
+    [
+        ("PO-9.csv", "PO-9.csv"),
+        ("Bestellung Müller  2.csv", "Bestellung Müller  2.csv"),
+        ("PO-9\r\nX-Evil: 1.csv", "PO-9 X-Evil: 1.csv"),
+        ("PO-9\tweek\x00\x7f\x85 2.csv", "PO-9 week 2.csv"),
+        ("line\u2028sep\u2029para.csv", "line sep para.csv"),
+        ("invoice\u202ecsv.exe", "invoice csv.exe"),
+        ("../../etc/orders.csv", "orders.csv"),
+        ("C:\\Users\\rita\\PO-10.csv", "PO-10.csv"),
+        ("  \r\n PO-11.csv \n", "PO-11.csv"),
+        ("", "file.csv"),
+        (None, "file.csv"),
+        ("\r\n\t", "file.csv"),
+        ("exports/", "file.csv"),
+        ("..", "file.csv"),
+    ],
+)
+def test_clean_file_name_keeps_a_printable_base_name(name, cleaned):
+    assert csv_drop.clean_file_name(name) == cleaned
+
+
+def test_clean_file_name_fallback_is_given_by_the_caller():
+    assert csv_drop.clean_file_name("\n", fallback="upload.csv") == "upload.csv"
+
+
 # -- file-level errors -----------------------------------------------------------------
 
 
