@@ -349,8 +349,15 @@ class B2bFileDrop(models.Model):
             [line for item in parsed_drops for line in item[3]["lines"]]
         )
         pending = []
+        # files naming the reference of an earlier file of this batch: they
+        # wait for its outcome (a duplicate of the order it creates, or in
+        # its place when it is refused)
+        waiting = self.browse()
         for drop, content, parsed, data in parsed_drops:
             reference = parsed.reference
+            if reference in existing and not existing[reference]:
+                waiting |= drop
+                continue
             if reference in existing:
                 drop._b2b_set_duplicate(
                     _(
@@ -373,11 +380,12 @@ class B2bFileDrop(models.Model):
             except B2bRefusedError as exc:
                 drop._b2b_set_errors([csv_drop.CsvError(None, "", "", exc.args[0])])
                 continue
-            # a later file of this batch naming the same reference is a duplicate
             existing[reference] = self.env["sale.order"]
             pending.append((drop, parsed, values))
         if pending:
             self._b2b_create_orders(connection, pending)
+        if waiting:
+            waiting._b2b_import_batch(connection, contents)
 
     def _b2b_create_orders(self, connection, pending):
         """Create the orders of ``[(drop, parsed, order values)]`` together;

@@ -24,3 +24,4 @@ from . import test_invitation
 from . import test_portal_team
 from . import test_monthly_summary
 from . import test_portal_tour
+from . import test_file_drop_batch
