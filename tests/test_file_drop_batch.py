@@ -41,7 +41,7 @@ class TestFileDropBatch(B2bCommon):
 
         def refuse_orders(connection, values_list):
             if any(values["b2b_state"] == "order" for values in values_list):
-                raise UserError("No rule to deliver it.")
+                raise UserError(self.env._("No rule to deliver it."))
             return create(connection, values_list)
 
         with patch.object(Connection, "_b2b_create_received", refuse_orders):
