@@ -78,6 +78,12 @@ class B2bEvent(models.Model):
         ),
     )
     payload = fields.Text(readonly=True, help="The body, exactly as received or sent.")
+    payload_altered = fields.Boolean(
+        readonly=True,
+        help="The body was not UTF-8 text: the payload shows it with replacement "
+        "characters, and it cannot be processed again (the sender must send it "
+        "anew).",
+    )
     state = fields.Selection(
         [
             ("received", "Received"),
@@ -228,6 +234,8 @@ class B2bEvent(models.Model):
         event = self._b2b_inbound_event(
             connection, key, payload, *self._b2b_envelope_labels(envelope)
         )
+        if payload.encode() != body:
+            event.payload_altered = True
         if event.response_status:
             # a redelivery: nothing new, the answer of the first delivery
             return event._b2b_stored_answer()
@@ -479,6 +487,18 @@ class B2bEvent(models.Model):
             if event.direction != "inbound" or event.state == "done":
                 continue
             envelope, errors = event._b2b_read_payload(event.payload)
+            if event.payload_altered:
+                # what was stored is not what was sent: it was refused (422)
+                # and the sender was told to send it again
+                errors = [
+                    {
+                        "path": "",
+                        "message": _(
+                            "The body was not UTF-8 text: it cannot be processed "
+                            "from what was stored. Ask the retailer to send it again."
+                        ),
+                    }
+                ]
             if errors:
                 event.write(
                     {

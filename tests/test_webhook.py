@@ -375,7 +375,13 @@ class TestWebhook(B2bWebhookCommon):
         self.assertEqual(response.status_code, 422, response.text)
         self.assertIn("not UTF-8", response.json()["errors"][0]["message"])
         self.assertFalse(self._orders("WH-31"))
-        self.assertEqual(self._events(idempotency_key="msg_latin1").state, "failed")
+        event = self._events(idempotency_key="msg_latin1")
+        self.assertRecordValues(event, [{"state": "failed", "payload_altered": True}])
+        # a retry cannot process what was stored in place of what was sent
+        event.with_user(self.b2b_manager).action_retry()
+        self.assertEqual(event.state, "failed")
+        self.assertIn("send it again", event.last_error)
+        self.assertFalse(self._orders("WH-31"))
 
     def test_invalid_data_answers_422_listing_every_problem(self):
         data = request_data("WH-18")
@@ -525,6 +531,17 @@ class TestWebhook(B2bWebhookCommon):
             (202, {"status": "accepted", "reference": "WH-23"}),
         )
         self.assertEqual(len(self._orders("WH-23")), 1)
+
+    def test_signed_body_sent_as_a_form_is_read_as_sent(self):
+        # curl -d sends its body as application/x-www-form-urlencoded
+        body = envelope("request.created", request_data("WH-FORM"))
+        headers = dict(
+            signed_headers(self.secret, body),
+            **{"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        response = self._post(body, headers)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(len(self._orders("WH-FORM")), 1)
 
     def test_secrets_are_for_managers_only(self):
         with self.assertRaises(AccessError):
