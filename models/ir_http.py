@@ -42,7 +42,7 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _pre_dispatch(cls, rule, args):
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         http_request = request.httprequest
         # The body of a retailer's POST is read as sent, whatever type it
         # claims: Odoo parses a form body into parameters before the
@@ -56,6 +56,7 @@ class IrHttp(models.AbstractModel):
             and (http_request.content_length or 0) <= api_schema.MAX_BODY_SIZE
         ):
             http_request.get_data(cache=True)
+        return result
 
     @classmethod
     def _match(cls, path_info):
