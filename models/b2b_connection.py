@@ -1,3 +1,4 @@
+import math
 import re
 import secrets
 from datetime import datetime
@@ -7,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import escape_psql
+from odoo.tools import escape_psql, float_round
 
 from ..exceptions import B2bInputError, B2bRefusedError
 from ..tools.deadline import compute_deadline
@@ -307,17 +308,11 @@ class B2bConnection(models.Model):
                 )
 
     def _find_product(self, sku=None, retailer_sku=None):
-        """Return the product named by our reference or the retailer's own one."""
+        """Return the product named by our reference, the retailer's own one,
+        or both (nothing when they name different products)."""
         self.ensure_one()
-        if retailer_sku:
-            return self._b2b_find_products([{"retailer_sku": retailer_sku}]).get(
-                ("retailer_sku", retailer_sku.strip()), self.env["product.product"]
-            )
-        if sku:
-            return self._b2b_find_products([{"sku": sku}]).get(
-                ("sku", sku.strip()), self.env["product.product"]
-            )
-        return self.env["product.product"]
+        line = {"sku": sku, "retailer_sku": retailer_sku}
+        return self._b2b_line_product(line, "", self._b2b_find_products([line]), [])
 
     def _b2b_find_products(self, lines):
         """What :meth:`_find_product` finds for each of ``lines`` (dicts with
@@ -661,6 +656,7 @@ class B2bConnection(models.Model):
             products = self._b2b_find_products(
                 [line for line in lines if isinstance(line, dict)]
             )
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
         commands = []
         for index, line in enumerate(lines):
             path = f"lines[{index}]"
@@ -669,52 +665,39 @@ class B2bConnection(models.Model):
                     {"path": path, "message": _("Each line must be an object.")}
                 )
                 continue
-            sku, retailer_sku = line.get("sku"), line.get("retailer_sku")
-            if not (isinstance(sku, str) and sku.strip()) and not (
-                isinstance(retailer_sku, str) and retailer_sku.strip()
-            ):
-                errors.append(
-                    {
-                        "path": f"{path}.sku",
-                        "message": _("Give our sku or your retailer_sku."),
-                    }
-                )
-                continue
-            sku_key = sku.strip() if isinstance(sku, str) else None
-            retailer_key = (
-                retailer_sku.strip() if isinstance(retailer_sku, str) else None
-            )
-            if retailer_key:
-                product = products.get(
-                    ("retailer_sku", retailer_key), self.env["product.product"]
-                )
-            else:
-                product = products.get(("sku", sku_key), self.env["product.product"])
-            if not product:
-                field = (
-                    "retailer_sku"
-                    if isinstance(retailer_sku, str) and retailer_sku
-                    else "sku"
-                )
-                errors.append(
-                    {
-                        "path": f"{path}.{field}",
-                        "message": _(
-                            "Unknown product %(sku)s.",
-                            sku=retailer_sku if field == "retailer_sku" else sku,
-                        ),
-                    }
-                )
+            product = self._b2b_line_product(line, path, products, errors)
             quantity = line.get("quantity")
             if (
                 isinstance(quantity, bool)
                 or not isinstance(quantity, int | float)
+                or not math.isfinite(quantity)
                 or quantity <= 0
             ):
                 errors.append(
                     {
                         "path": f"{path}.quantity",
                         "message": _("The quantity must be a number greater than 0."),
+                    }
+                )
+                continue
+            # sale.order.line keeps this many decimals and rounds the others
+            # away without a word: 0.001 would become a line of 0
+            if float_round(quantity, precision_digits=digits) != quantity:
+                errors.append(
+                    {
+                        "path": f"{path}.quantity",
+                        "message": _(
+                            "The quantity %(quantity)s has more decimals than we "
+                            "keep: give at most %(digits)s decimals.",
+                            quantity=quantity,
+                            digits=digits,
+                        )
+                        if digits
+                        else _(
+                            "The quantity %(quantity)s is not a whole number: give "
+                            "a whole number.",
+                            quantity=quantity,
+                        ),
                     }
                 )
                 continue
@@ -725,6 +708,76 @@ class B2bConnection(models.Model):
                     values["name"] = description.strip()
                 commands.append(fields.Command.create(values))
         return commands
+
+    def _b2b_line_product(self, line, path, products, errors):
+        """The product a line names (``products`` as :meth:`_b2b_find_products`
+        returns them), or nothing with its errors added to ``errors``. A line
+        giving both references must name one product by both."""
+        Product = self.env["product.product"]
+        given = {
+            field: line[field].strip()
+            for field in ("sku", "retailer_sku")
+            if isinstance(line.get(field), str) and line[field].strip()
+        }
+        if not given:
+            errors.append(
+                {
+                    "path": f"{path}.sku",
+                    "message": _("Give our sku or your retailer_sku."),
+                }
+            )
+            return Product
+        found = {
+            field: products.get((field, code), Product) for field, code in given.items()
+        }
+        if len(given) == 1:
+            field, product = next(iter(found.items()))
+            if not product:
+                errors.append(
+                    {
+                        "path": f"{path}.{field}",
+                        "message": _("Unknown product %(sku)s.", sku=given[field]),
+                    }
+                )
+            return product
+        sku, retailer_sku = found["sku"], found["retailer_sku"]
+        if sku and retailer_sku:
+            if sku == retailer_sku:
+                return sku
+            errors.append(
+                {
+                    "path": f"{path}.retailer_sku",
+                    "message": _(
+                        "The sku %(sku)s is %(product)s but the retailer_sku "
+                        "%(retailer_sku)s is %(other)s: give the references of one "
+                        "product, or only one of them.",
+                        sku=given["sku"],
+                        product=sku.display_name,
+                        retailer_sku=given["retailer_sku"],
+                        other=retailer_sku.display_name,
+                    ),
+                }
+            )
+            return Product
+        for field, other in (("sku", "retailer_sku"), ("retailer_sku", "sku")):
+            if found[field]:
+                continue
+            errors.append(
+                {
+                    "path": f"{path}.{field}",
+                    "message": _(
+                        "Unknown product %(sku)s: correct the %(field)s, or leave "
+                        "it empty to order by the %(other)s %(code)s alone.",
+                        sku=given[field],
+                        field=field,
+                        other=other,
+                        code=given[other],
+                    )
+                    if found[other]
+                    else _("Unknown product %(sku)s.", sku=given[field]),
+                }
+            )
+        return Product
 
     def _b2b_product_choices(self):
         """Suggestions for the product fields of the portal's request form:

@@ -247,6 +247,85 @@ class TestCsvImport(B2bCommon):
         drop = self.connection.import_csv("WEB-8.csv", csv_file("WEB-8"), "api")
         self.assertRecordValues(drop, [{"state": "duplicate", "order_id": order.id}])
 
+    def test_reference_with_inner_spaces_is_kept_as_the_webhook_keeps_it(self):
+        """Two spaces inside a reference are no typo to fix: the same reference
+        by webhook and by file is one order, whatever its spaces."""
+        data = {
+            "reference": " PO  9 ",
+            "ship_to": {
+                "name": "Jane Customer",
+                "street": "1 rue de Rivoli",
+                "city": "Paris",
+                "zip": "75001",
+                "country_code": "FR",
+            },
+            "lines": [{"sku": "TABLE-01", "quantity": 1}],
+        }
+        order = self.connection._b2b_receive("request", data)
+        self.assertEqual(order.client_order_ref, "PO  9")
+        drop = self.connection.import_csv("PO-9.csv", csv_file("PO  9"), "upload")
+        self.assertRecordValues(drop, [{"state": "duplicate", "order_id": order.id}])
+        self.assertEqual(self._orders(), order)
+
+    def test_quantity_odoo_would_round_is_refused_on_its_row(self):
+        content = csv_file(
+            "PO-DEC",
+            lines=[
+                ("CHAIR-01", "", "0.001"),
+                ("TABLE-01", "", "1.0050"),
+                ("", "R1-CHAIR", '"2,25"'),
+                ("TABLE-01", "", '"0,004"'),
+            ],
+        )
+        drop = self.connection.import_csv("PO-DEC.csv", content, "upload")
+        self.assertEqual(drop.state, "error")
+        self.assertFalse(self._orders())
+        self.assertEqual(
+            [
+                (row["row"], row["column"], row["value"], row["message"])
+                for row in error_rows(drop)
+            ],
+            [
+                (
+                    "2",
+                    "quantity",
+                    "0.001",
+                    "The quantity 0.001 has more decimals than we keep: give at "
+                    "most 2 decimals.",
+                ),
+                (
+                    "3",
+                    "quantity",
+                    "1.005",
+                    "The quantity 1.005 has more decimals than we keep: give at "
+                    "most 2 decimals.",
+                ),
+                (
+                    "5",
+                    "quantity",
+                    "0.004",
+                    "The quantity 0.004 has more decimals than we keep: give at "
+                    "most 2 decimals.",
+                ),
+            ],
+        )
+
+    def test_sku_and_retailer_sku_of_two_products_are_refused_on_their_row(self):
+        content = csv_file(
+            "PO-TWO",
+            lines=[("TABLE-01", "R1-CHAIR", "3"), ("CHAIR-01", "R1-CHAIR", "1")],
+        )
+        drop = self.connection.import_csv("PO-TWO.csv", content, "upload")
+        self.assertEqual(drop.state, "error")
+        self.assertFalse(self._orders())
+        rows = error_rows(drop)
+        self.assertEqual(
+            [(row["row"], row["column"], row["value"]) for row in rows],
+            [("2", "retailer_sku", "R1-CHAIR")],
+        )
+        self.assertIn(self.product_a.display_name, rows[0]["message"])
+        self.assertIn(self.product_b.display_name, rows[0]["message"])
+
     def test_same_content_after_error_is_imported_once_fixed(self):
         content = csv_file("PO-9", lines=[("", "R1-TABLE", "1")])
         first = self.connection.import_csv("PO-9.csv", content, "upload")

@@ -257,6 +257,125 @@ class TestReceive(B2bCommon):
         )
         self.assertFalse(self.connection._find_product(sku="THEIRS-01"))
 
+    def _errors(self, reference, lines):
+        with self.assertRaises(B2bInputError) as caught:
+            self.connection._b2b_receive(
+                "request", self._data(reference=reference, lines=lines)
+            )
+        return [(error["path"], error["message"]) for error in caught.exception.errors]
+
+    def test_quantity_odoo_would_round_is_refused_whatever_the_channel(self):
+        """sale.order.line keeps the decimals of 'Product Unit of Measure' (2)
+        and rounds the others away: 0.001 became a line of 0."""
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        self.assertEqual(digits, 2)
+        for quantity in (0.001, 1.005, 2.499, 1.000001):
+            errors = self._errors("DEC-1", [{"sku": "CHAIR-01", "quantity": quantity}])
+            self.assertEqual(
+                errors,
+                [
+                    (
+                        "lines[0].quantity",
+                        f"The quantity {quantity} has more decimals than we keep: "
+                        "give at most 2 decimals.",
+                    )
+                ],
+            )
+        order = self.connection._b2b_receive(
+            "request",
+            self._data(
+                reference="DEC-2",
+                lines=[
+                    {"sku": "CHAIR-01", "quantity": 2.25},
+                    {"sku": "TABLE-01", "quantity": 0.29},
+                    {"retailer_sku": "R1-CHAIR", "quantity": 999999.99},
+                ],
+            ),
+        )
+        self.assertEqual(
+            order.order_line.mapped("product_uom_qty"), [2.25, 0.29, 999999.99]
+        )
+
+    def test_quantity_in_units_kept_whole_must_be_whole(self):
+        self.env.ref("product.decimal_product_uom").digits = 0
+        self.assertEqual(
+            self._errors("DEC-3", [{"sku": "CHAIR-01", "quantity": 2.5}]),
+            [
+                (
+                    "lines[0].quantity",
+                    "The quantity 2.5 is not a whole number: give a whole number.",
+                )
+            ],
+        )
+        order = self.connection._b2b_receive(
+            "request",
+            self._data(reference="DEC-4", lines=[{"sku": "CHAIR-01", "quantity": 2.0}]),
+        )
+        self.assertEqual(order.order_line.product_uom_qty, 2.0)
+
+    def test_sku_and_retailer_sku_of_two_products_are_refused(self):
+        errors = self._errors(
+            "TWO-1", [{"sku": "TABLE-01", "retailer_sku": "R1-CHAIR", "quantity": 3}]
+        )
+        self.assertEqual(
+            errors,
+            [
+                (
+                    "lines[0].retailer_sku",
+                    f"The sku TABLE-01 is {self.product_b.display_name} but the "
+                    f"retailer_sku R1-CHAIR is {self.product_a.display_name}: give "
+                    "the references of one product, or only one of them.",
+                )
+            ],
+        )
+        order = self.connection._b2b_receive(
+            "request",
+            self._data(
+                reference="TWO-2",
+                lines=[
+                    {"sku": "CHAIR-01", "retailer_sku": " R1-CHAIR ", "quantity": 3}
+                ],
+            ),
+        )
+        self.assertEqual(order.order_line.product_id, self.product_a)
+        self.assertFalse(
+            self.connection._find_product(sku="TABLE-01", retailer_sku="R1-CHAIR")
+        )
+        self.assertEqual(
+            self.connection._find_product(sku="CHAIR-01", retailer_sku="R1-CHAIR"),
+            self.product_a,
+        )
+
+    def test_sku_and_retailer_sku_must_both_be_known(self):
+        errors = self._errors(
+            "TWO-3",
+            [
+                {"sku": "TABLE-01", "retailer_sku": "R-NEW", "quantity": 1},
+                {"sku": "NOPE", "retailer_sku": "R1-CHAIR", "quantity": 1},
+                {"sku": "NOPE", "retailer_sku": "R-NEW", "quantity": 1},
+            ],
+        )
+        self.assertEqual(
+            errors,
+            [
+                (
+                    "lines[0].retailer_sku",
+                    "Unknown product R-NEW: correct the retailer_sku, or leave it "
+                    "empty to order by the sku TABLE-01 alone.",
+                ),
+                (
+                    "lines[1].sku",
+                    "Unknown product NOPE: correct the sku, or leave it empty to "
+                    "order by the retailer_sku R1-CHAIR alone.",
+                ),
+                ("lines[2].sku", "Unknown product NOPE."),
+                ("lines[2].retailer_sku", "Unknown product R-NEW."),
+            ],
+        )
+        self.assertFalse(
+            self.connection._find_product(sku="TABLE-01", retailer_sku="R-NEW")
+        )
+
     def test_receive_refuses_duplicate_reference(self):
         self.connection._b2b_receive("request", self._data())
         with self.assertRaisesRegex(B2bInputError, "already used"):

@@ -31,21 +31,24 @@ The format, as this module reads it:
   the cell empty (exports such as Shopify's fill the address on the first
   row of an order only), but a different value is an error: a file holds one
   order. Comparisons ignore the case of ``type`` and ``ship_to_country`` and
-  runs of white space.
+  runs of white space, except inside the order reference.
 - ``type`` is ``request`` (also when empty) or ``order``, in any case.
 - ``ship_to_country`` is a two-letter code (ISO 3166-1 alpha-2), in any case,
   returned in capitals; whether the country exists is Odoo's to check.
 - Each line needs ``sku`` (ours) or ``retailer_sku`` (theirs), or both, and a
   ``quantity`` greater than 0 (:func:`parse_quantity`): digits with an
-  optional decimal part after ``.`` or ``,`` (``3``, ``3.0``, ``2,5``); no
-  sign, exponent or thousands separator. A comma followed by exactly three
-  digits (``1,000``) is refused as ambiguous: English spreadsheets write a
-  thousand that way. A dot is always a decimal point.
-- Values are trimmed; single-line fields have runs of white space, line
-  breaks included, turned into one space; the note and description keep
-  their line breaks (as ``\\n``). A leading apostrophe of a postal code or
-  phone number (``'07030``, written by exports meant for spreadsheets to keep
-  leading zeros) is dropped.
+  optional decimal part of up to six digits after ``.`` or ``,`` (``3``,
+  ``3.0``, ``2,5``); no sign, exponent or thousands separator. A comma or a
+  dot followed by exactly three digits (``1,000``, ``1.000``) is refused as
+  ambiguous, English spreadsheets writing a thousand the first way and
+  German ones the second, unless the whole part is 0 (``0,500`` can only be
+  a decimal). Whether Odoo keeps that many decimals is Odoo's to check.
+- Values are trimmed. The order reference is kept as written otherwise, as
+  the webhooks and the API keep it; other single-line fields have runs of
+  white space, line breaks included, turned into one space; the note and
+  description keep their line breaks (as ``\\n``). A leading apostrophe of
+  a postal code or phone number (``'07030``, written by exports meant for
+  spreadsheets to keep leading zeros) is dropped.
 - Rows entirely empty are skipped. A row with more values than the header
   has columns is an error (a value holding the delimiter without quotes).
 - Row numbers are those a spreadsheet shows: the first row of the file is 1
@@ -53,14 +56,15 @@ The format, as this module reads it:
   row, empty rows count.
 
 Reading the bytes: UTF-8 with or without byte order mark, UTF-16 with byte
-order mark (little or big endian), else Windows-1252. The delimiter is the
-one among comma, semicolon, tab and pipe that appears most often, outside
-quotes, in the header row; ties go to the comma. Quotes follow RFC 4180
-(``"`` around a value holding delimiters, quotes or line breaks; ``""`` for a
-quote inside). Line ends may be CRLF, LF or CR.
+order mark (little or big endian), else Windows-1252; bytes that are not
+UTF-8 throughout but hold UTF-8 characters are refused as a mix of
+encodings. The delimiter is the one among comma, semicolon, tab and pipe
+that appears most often, outside quotes, in the header row; ties go to the
+comma. Quotes follow RFC 4180 (``"`` around a value holding delimiters,
+quotes or line breaks; ``""`` for a quote inside). Line ends may be CRLF, LF
+or CR.
 """
 
-import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -133,6 +137,9 @@ _QUANTITY_RE = re.compile(r"([0-9]{1,9})(?:([.,])([0-9]{1,6}))?")
 _COUNTRY_RE = re.compile(r"[A-Z]{2}")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A character that bytes decoded as UTF-8 with surrogateescape owe to a
+# well-formed multi-byte sequence: neither ASCII nor an escaped invalid byte.
+_UTF8_CHARACTER_RE = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
     (b"\xff\xfe", "utf-16", "UTF-16"),
@@ -313,10 +320,18 @@ def parse_quantity(text):
             "The quantity must be a number greater than 0, such as 3 or 2.5."
         )
     whole, separator, fraction = match.groups()
-    if separator == "," and len(fraction) == 3:
+    # English files write a thousand 1,000 and German ones 1.000: three digits
+    # after either separator may be thousands, unless nothing comes before
+    # them (0,500 is half of one whatever the language).
+    if separator and len(fraction) == 3 and int(whole):
+        decimals = fraction.rstrip("0") or "0"
+        # three decimals would be as ambiguous: a fourth digit settles it
+        decimals += "0" if len(decimals) == 3 else ""
+        name = "dot" if separator == "." else "comma"
         raise ValueError(
-            f"The quantity {text.strip()} is ambiguous: write {whole}{fraction} for "
-            f"{whole}{fraction} or {whole}.{fraction} with a dot for a decimal."
+            f"The quantity {text.strip()} is ambiguous: write {int(whole)}{fraction} "
+            f"if the {name} separates thousands, or {int(whole)}.{decimals} if it "
+            "marks decimals."
         )
     try:
         quantity = Decimal(f"{whole}.{fraction}" if separator else whole)
@@ -385,8 +400,24 @@ def _decode(content):
                         f"valid {label}" + (f" (line {line})." if line else "."),
                     )
                 ) from None
-    with contextlib.suppress(UnicodeDecodeError):
+    try:
         return content.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        not_utf8 = exc.start
+    if _UTF8_CHARACTER_RE.search(content.decode("utf-8", "surrogateescape")):
+        # UTF-8 text with a stray byte of another program: read as
+        # Windows-1252 every one of its accented letters would be garbled
+        line = _line_of(content, not_utf8)
+        raise _Fatal(
+            CsvError(
+                line,
+                "",
+                "",
+                "The file mixes encodings: it holds UTF-8 text, but byte "
+                f"0x{content[not_utf8]:02X} on line {line} is not UTF-8. Save the "
+                "whole file as CSV UTF-8.",
+            )
+        )
     try:
         return content.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
@@ -444,6 +475,11 @@ def _read_records(text, delimiter):
 
 def _clean(column, raw):
     """Return the value of a cell as stored: trimmed, white space normalised."""
+    if column == "order_reference":
+        # kept as sent, like the webhooks' and the API's reference: the
+        # reference finds the order again and must be unique, whichever
+        # channel brings it
+        return raw.strip()
     if column in MULTILINE_COLUMNS:
         text = raw.replace("\r\n", "\n").replace("\r", "\n")
         lines = [" ".join(line.split()) for line in text.split("\n")]
