@@ -287,6 +287,14 @@ class B2bConnection(models.Model):
     def _check_can_receive(self, kind="request"):
         """Refuse requests and orders on a connection that may not send them."""
         for connection in self:
+            if not connection.active:
+                raise B2bRefusedError(
+                    _(
+                        "The connection %(name)s is archived: it cannot send "
+                        "requests or orders.",
+                        name=connection.name,
+                    )
+                )
             if connection.state != "connected":
                 raise B2bRefusedError(
                     _(
@@ -353,7 +361,7 @@ class B2bConnection(models.Model):
                 found.setdefault(("sku", product.default_code), product)
         return found
 
-    def _b2b_receive(self, kind, data):
+    def _b2b_receive(self, kind, data, known_references=None):
         """Create a request (or, with instant ordering, an order) sent by the retailer.
 
         The one entry point behind the portal, webhooks, the API and CSV drops.
@@ -361,11 +369,14 @@ class B2bConnection(models.Model):
         ``reference``, ``ship_to`` (name, street, street2, city, zip, state_code,
         country_code, email, phone), ``lines`` (``sku`` or ``retailer_sku``,
         ``quantity``, optional ``description``) and an optional ``note``.
-        ``kind`` is ``request`` or ``order``. Raises :class:`B2bRefusedError` when
+        ``kind`` is ``request`` or ``order``; ``known_references`` as for
+        :meth:`_b2b_receive_values`. Raises :class:`B2bRefusedError` when
         the connection may not send it and :class:`B2bInputError` listing every
         problem of the data; creates nothing in either case.
         """
-        return self._b2b_create_received([self._b2b_receive_values(kind, data)])
+        return self._b2b_create_received(
+            [self._b2b_receive_values(kind, data, known_references=known_references)]
+        )
 
     def _b2b_create_received(self, values_list):
         """Create the requests and orders of ``values_list`` (from
@@ -451,7 +462,9 @@ class B2bConnection(models.Model):
         create many orders at once. ``products`` is what
         :meth:`_b2b_find_products` found for their lines beforehand,
         ``known_references`` the references of the connection already used
-        among theirs (one query for all)."""
+        among theirs (one query for all); by default, those of its requests
+        and orders and of the webhooks it has queued (answered 202: accepted,
+        their reference is theirs)."""
         self.ensure_one()
         self._check_can_receive(kind)
         errors = []
@@ -462,18 +475,12 @@ class B2bConnection(models.Model):
             errors.append(
                 {"path": "reference", "message": _("The reference is required.")}
             )
-        elif (
-            reference in known_references
+        elif reference in (
+            known_references
             if known_references is not None
-            else self.env["sale.order"]
+            else self.env["b2b.event"]
             .sudo()
-            .search_count(
-                [
-                    ("b2b_connection_id", "=", self.id),
-                    ("client_order_ref", "=", reference),
-                ],
-                limit=1,
-            )
+            ._b2b_used_references(self, [{"reference": reference}])
         ):
             errors.append(
                 {

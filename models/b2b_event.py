@@ -214,7 +214,7 @@ class B2bEvent(models.Model):
                     }
                 ],
             )
-        if connection.state != "connected":
+        if connection.state != "connected" or not connection.active:
             # the retry of a delivery answered before the connection stopped
             # gets that answer: the retailer may never have received it
             earlier = self.search(
@@ -630,7 +630,13 @@ class B2bEvent(models.Model):
         """Do what an inbound event asks; return the request or order concerned."""
         kind = self._b2b_creation_kind({"type": event_type, "data": data})
         if kind:
-            return connection._b2b_receive(kind, data)
+            # the references of the other queued events are theirs, this
+            # one's own (when retried) is not
+            return connection._b2b_receive(
+                kind,
+                data,
+                known_references=self._b2b_used_references(connection, [data]),
+            )
         order = self._b2b_find_order(connection, data["reference"])
         if event_type == "order.created":
             order.action_b2b_convert()

@@ -345,6 +345,10 @@ class B2bFileDrop(models.Model):
                 ]
             )
         }
+        # references of webhooks the connection queued (accepted) are theirs
+        queued = self.env["b2b.event"]._b2b_used_references(
+            connection, [item[3] for item in parsed_drops]
+        )
         products = connection._b2b_find_products(
             [line for item in parsed_drops for line in item[3]["lines"]]
         )
@@ -371,7 +375,10 @@ class B2bFileDrop(models.Model):
                 continue
             try:
                 values = connection._b2b_receive_values(
-                    parsed.type, data, products, known_references=existing
+                    parsed.type,
+                    data,
+                    products,
+                    known_references=existing.keys() | queued,
                 )
             except B2bInputError as exc:
                 labels = csv_drop_errors.header_labels(content, parsed, mapping)

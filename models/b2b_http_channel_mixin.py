@@ -243,19 +243,25 @@ class B2bHttpChannelMixin(models.AbstractModel):
         """The connection of a webhook URL's code (sudo), empty when unknown."""
         if not isinstance(code, str) or not code or len(code) > 64 or "\x00" in code:
             return self.browse()
-        # what the delivery reads of it, in the one query
-        return self.sudo().search_fetch(
-            [("code", "=", code)],
-            [
-                "state",
-                "partner_id",
-                "company_id",
-                "webhook_processing",
-                "webhook_secret",
-                "webhook_secret_previous",
-                "webhook_secret_rotated_at",
-            ],
-            limit=1,
+        # what the delivery reads of it, in the one query; archived too: it
+        # answers the retries of what it answered, and refuses the rest (403)
+        return (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [("code", "=", code)],
+                [
+                    "active",
+                    "state",
+                    "partner_id",
+                    "company_id",
+                    "webhook_processing",
+                    "webhook_secret",
+                    "webhook_secret_previous",
+                    "webhook_secret_rotated_at",
+                ],
+                limit=1,
+            )
         )
 
     def _b2b_webhook_secrets(self):

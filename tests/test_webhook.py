@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..exceptions import B2bInputError
 from ..tools import webhook_signature
 from .channels_common import (
     conflict_on_first_call,
@@ -22,6 +23,7 @@ from .channels_common import (
     signed_headers,
 )
 from .common import B2bCommon
+from .test_csv_import import csv_file
 
 PROBLEM = "application/problem+json"
 
@@ -542,6 +544,41 @@ class TestWebhook(B2bWebhookCommon):
         response = self._post(body, headers)
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(len(self._orders("WH-FORM")), 1)
+
+    def test_reference_of_a_queued_request_is_taken_on_every_channel(self):
+        # a large request is answered 202 and queued: its reference is its
+        # own, for a later webhook, a CSV file or the API alike
+        self.env["ir.config_parameter"].set_param(
+            "b2b_dropship.webhook_sync_max_lines", "2"
+        )
+        response = self._deliver("request.created", request_data("WH-Q1"))
+        self.assertEqual(response.status_code, 202, response.text)
+        smaller = dict(request_data("WH-Q1"), lines=request_data()["lines"][:1])
+        response = self._deliver("request.created", smaller)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertIn("already used", response.json()["errors"][0]["message"])
+        drop = self.connection.import_csv("WH-Q1.csv", csv_file("WH-Q1"), "upload")
+        self.assertEqual(drop.state, "error")
+        self.assertIn("already used", drop.error_summary)
+        with self.assertRaises(B2bInputError):
+            self.connection._b2b_receive("request", smaller)
+        self.assertFalse(self._orders("WH-Q1"))
+        self.env["b2b.event"]._cron_process_events()
+        self.assertEqual(len(self._orders("WH-Q1").order_line), 3)
+        self.assertEqual(
+            sorted(self._events(reference="WH-Q1").mapped("state")), ["done", "failed"]
+        )
+
+    def test_archived_connection_answers_retries_and_refuses_the_rest(self):
+        first = self._deliver("request.created", request_data("WH-ARC"), msg_id="m-arc")
+        self.assertEqual(first.status_code, 200, first.text)
+        self.connection.action_archive()
+        again = self._deliver("request.created", request_data("WH-ARC"), msg_id="m-arc")
+        self.assertEqual((again.status_code, again.json()), (200, first.json()))
+        response = self._deliver("request.created", request_data("WH-ARC2"))
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertIn("archived", response.json()["detail"])
+        self.assertFalse(self._orders("WH-ARC2"))
 
     def test_secrets_are_for_managers_only(self):
         with self.assertRaises(AccessError):
