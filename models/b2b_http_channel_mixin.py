@@ -13,6 +13,9 @@ from ..tools.api_schema import API_PREFIX
 
 # After a rotation, the previous secret stays valid this long.
 ROTATION_GRACE = timedelta(hours=24)
+# A secret renewed again this soon was never put to use (a form sent twice,
+# a second thought): the one before it stays the previous secret.
+RENEWED_AGAIN_WINDOW = timedelta(minutes=15)
 
 
 class B2bHttpChannelMixin(models.AbstractModel):
@@ -214,18 +217,19 @@ class B2bHttpChannelMixin(models.AbstractModel):
         return action
 
     def _b2b_rotate(self, current, previous, rotated_at):
-        """A new secret in ``current``; the one in use before stays valid for
-        24 hours. Renewed again within these 24 hours (a form sent twice, a
-        second thought), the secret the other side used before the first
-        renewal stays the previous one, to the end of its 24 hours: the one
-        in between, just shown, is dropped rather than the one in use."""
+        """A new secret in ``current``; the one it replaces stays valid for
+        24 hours. Renewed again within minutes (a form sent twice, a second
+        thought), the secret the other side used before the first renewal
+        stays the previous one, to the end of its 24 hours: the one in
+        between, just shown, is dropped rather than the one in use. Later,
+        the secret replaced is the one in use, and becomes the previous."""
         now = fields.Datetime.now()
         for connection in self.sudo():
             values = {current: webhook_signature.generate_secret()}
             if not (
                 connection[previous]
                 and connection[rotated_at]
-                and connection[rotated_at] > now - ROTATION_GRACE
+                and connection[rotated_at] > now - RENEWED_AGAIN_WINDOW
             ):
                 values.update({previous: connection[current], rotated_at: now})
             connection.write(values)

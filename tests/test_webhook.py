@@ -306,12 +306,24 @@ class TestWebhook(B2bWebhookCommon):
                 reference,
             )
         self.assertIn("stays valid until", self.connection.message_ids[0].preview or "")
-        # once its 24 hours are over, a renewal makes the current one the previous
+        # renewed again hours later, while the retailer signs with the new
+        # one: that one is the previous secret, for 24 hours
         self.connection.sudo().webhook_secret_rotated_at = rotated_at - timedelta(
-            hours=25
+            hours=20
         )
         manager_connection.action_rotate_webhook_secret()
         self.assertEqual(self.connection.sudo().webhook_secret_previous, new)
+        for reference, secret, status in (
+            ("WH-37", new, 200),
+            ("WH-38", in_use, 401),
+        ):
+            self.assertEqual(
+                self._deliver(
+                    "request.created", request_data(reference), secret=secret
+                ).status_code,
+                status,
+                reference,
+            )
 
     def test_connection_not_connected_answers_403_with_the_reason(self):
         self.connection.action_suspend()
