@@ -281,6 +281,18 @@ class TestWebhook(B2bWebhookCommon):
             200,
         )
 
+    def _assert_answers_by_secret(self, cases):
+        """Deliver a request signed with each secret: [(reference, secret,
+        status expected)]."""
+        for reference, secret, status in cases:
+            self.assertEqual(
+                self._deliver(
+                    "request.created", request_data(reference), secret=secret
+                ).status_code,
+                status,
+                reference,
+            )
+
     def test_secret_renewed_twice_keeps_the_one_in_use_valid(self):
         # a form sent twice: the secret in between was never used by the
         # retailer, the one it signs with keeps its 24 hours
@@ -293,18 +305,9 @@ class TestWebhook(B2bWebhookCommon):
         new = self.connection.sudo().webhook_secret
         self.assertEqual(len({in_use, between, new}), 3)
         self.assertEqual(self.connection.sudo().webhook_secret_rotated_at, rotated_at)
-        for reference, secret, status in (
-            ("WH-34", in_use, 200),
-            ("WH-35", new, 200),
-            ("WH-36", between, 401),
-        ):
-            self.assertEqual(
-                self._deliver(
-                    "request.created", request_data(reference), secret=secret
-                ).status_code,
-                status,
-                reference,
-            )
+        self._assert_answers_by_secret(
+            [("WH-34", in_use, 200), ("WH-35", new, 200), ("WH-36", between, 401)]
+        )
         self.assertIn("stays valid until", self.connection.message_ids[0].preview or "")
         # renewed again hours later, while the retailer signs with the new
         # one: that one is the previous secret, for 24 hours
@@ -313,17 +316,7 @@ class TestWebhook(B2bWebhookCommon):
         )
         manager_connection.action_rotate_webhook_secret()
         self.assertEqual(self.connection.sudo().webhook_secret_previous, new)
-        for reference, secret, status in (
-            ("WH-37", new, 200),
-            ("WH-38", in_use, 401),
-        ):
-            self.assertEqual(
-                self._deliver(
-                    "request.created", request_data(reference), secret=secret
-                ).status_code,
-                status,
-                reference,
-            )
+        self._assert_answers_by_secret([("WH-37", new, 200), ("WH-38", in_use, 401)])
 
     def test_connection_not_connected_answers_403_with_the_reason(self):
         self.connection.action_suspend()
