@@ -637,6 +637,14 @@ class TestWebhookQueued(B2bWebhookCommon):
 
     webhook_processing = "queued"
 
+    def _queue_requests(self, *references):
+        """Deliver a request for each reference, each answered 202 (queued)."""
+        for reference in references:
+            self.assertEqual(
+                self._deliver("request.created", request_data(reference)).status_code,
+                202,
+            )
+
     def _process_queue(self):
         return self.env["b2b.event"]._cron_process_events()
 
@@ -819,11 +827,7 @@ class TestWebhookQueued(B2bWebhookCommon):
     ):
         # the ship-to contact of WQ-Y breaks something of ours before any order
         # is created: the other events go in, WQ-Y fails and can be retried
-        for reference in ("WQ-X", "WQ-Y", "WQ-Z"):
-            self.assertEqual(
-                self._deliver("request.created", request_data(reference)).status_code,
-                202,
-            )
+        self._queue_requests("WQ-X", "WQ-Y", "WQ-Z")
         Connection = type(self.env["b2b.connection"])
         prepare = Connection._b2b_prepare_received
 
@@ -858,11 +862,7 @@ class TestWebhookQueued(B2bWebhookCommon):
         )
 
     def test_a_reference_taken_by_a_concurrent_transaction_fails_alone(self):
-        for reference in ("WQ-1", "WQ-2", "WQ-3"):
-            self.assertEqual(
-                self._deliver("request.created", request_data(reference)).status_code,
-                202,
-            )
+        self._queue_requests("WQ-1", "WQ-2", "WQ-3")
         # WQ-2 is created by another channel after the check of the batch,
         # before its creation: the batch meets the unique index
         Event = type(self.env["b2b.event"])
